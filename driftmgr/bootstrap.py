@@ -1,0 +1,98 @@
+"""The composition root: builds every part from settings, real adapters by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.adapters.eventstore.config import create_sql_engine, log_key
+from driftmgr.adapters.eventstore.signals import signal_for
+from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.commands.application import DriftmgrApplication
+from driftmgr.commands.backend import Backend, ProviderRegistry, utc_now
+from driftmgr.jobs.queue import JobQueue
+from driftmgr.jobs.worker import Worker
+from driftmgr.projections.discoveries import DiscoveriesProjection
+from driftmgr.projections.drift_reports import DriftReportsProjection
+from driftmgr.projections.jobs import JobsProjection
+from driftmgr.projections.remediation_plans import RemediationPlansProjection
+from driftmgr.projections.runner import ProjectionRunner
+from driftmgr.projections.state_files import StateFilesProjection
+from driftmgr.queries.base import ReadModels, create_read_engine
+from driftmgr.settings import Settings
+
+__all__ = ["ProviderFactory", "Services", "bootstrap", "default_providers"]
+
+ProviderFactory = Callable[[], InventoryProvider]
+
+
+def _aws() -> InventoryProvider:
+    # Imported on first use: aioboto3 takes a while to import and most commands never need it.
+    from driftmgr.adapters.providers.aws import AwsProvider
+
+    return AwsProvider()
+
+
+def default_providers() -> dict[str, ProviderFactory]:
+    return {"aws": _aws}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    backend: Backend
+    projections: ProjectionRunner
+    worker: Worker
+    read: ReadModels
+
+    def start(self) -> None:
+        """Run projections and the worker in background threads."""
+        self.projections.start()
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.projections.stop()
+
+    def close(self) -> None:
+        self.stop()
+        self.backend.app.close()
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    providers: Mapping[str, ProviderFactory] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    worker_name: str | None = None,
+) -> Services:
+    app = DriftmgrApplication(settings)
+    blobs = BlobStore(create_sql_engine(settings, database="events"), cipher=app.mapper.cipher)
+    backend = Backend(
+        app=app,
+        blobs=blobs,
+        providers=ProviderRegistry(providers if providers is not None else default_providers()),
+        clock=clock,
+    )
+    views = create_sql_engine(settings, database="views")
+    progress = signal_for("views:" + log_key(settings))
+    projections = ProjectionRunner(
+        app,
+        views,
+        [
+            JobsProjection(),
+            StateFilesProjection(),
+            DiscoveriesProjection(blobs),
+            DriftReportsProjection(blobs),
+            RemediationPlansProjection(),
+        ],
+        log_signal=app.log_signal,
+        progress=progress,
+    )
+    worker = Worker(backend, JobQueue(views), views_progress=progress, name=worker_name)
+    read = ReadModels(create_read_engine(settings), progress)
+    return Services(
+        settings=settings, backend=backend, projections=projections, worker=worker, read=read
+    )

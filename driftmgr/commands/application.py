@@ -1,0 +1,72 @@
+"""The event-sourced application: one event log for everything driftmgr records.
+
+One log (not one application per bounded context) gives one global position for
+read-your-writes and one ordered audit trail; see ADR 0001.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.utils import Environment, EnvType
+
+from driftmgr.adapters.eventstore.config import event_store_env, log_key
+from driftmgr.adapters.eventstore.signals import PositionSignal, signal_for
+from driftmgr.errors import Conflict, NotFound
+from driftmgr.settings import Settings
+
+__all__ = ["DriftmgrApplication"]
+
+A = TypeVar("A")
+
+
+class DriftmgrApplication(Application[UUID]):
+    name = "driftmgr"
+
+    def __init__(self, settings: Settings) -> None:
+        self.log_signal: PositionSignal = signal_for(log_key(settings))
+        super().__init__(env=event_store_env(settings))
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only our own settings configure persistence; stray PERSISTENCE_MODULE or
+        # SQLITE_DBNAME variables in a user's shell must not redirect the event store.
+        return Environment(name, dict(env or {}))
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        if recordings:
+            self.log_signal.advance(recordings[-1].notification.id)
+
+    def position(self) -> int:
+        """The position of the newest event in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def get(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        """Load an aggregate of a known kind, or raise :class:`NotFound` naming it."""
+        label = kind.__name__
+        try:
+            aggregate: Any = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {label} with id {aggregate_id}") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"no {label} with id {aggregate_id}")
+        return aggregate
+
+    def record(self, *aggregates: MutableOrImmutableAggregate[UUID]) -> int:
+        """Save aggregates atomically and return the new log position.
+
+        Returns the current position when there was nothing to save, so a no-op command
+        still gives its caller a position to wait for.
+        """
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict(
+                "another command changed this just now; read it again and retry"
+            ) from None
+        if recordings:
+            return recordings[-1].notification.id
+        return self.position()

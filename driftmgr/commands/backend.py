@@ -1,0 +1,56 @@
+"""What command handlers and jobs work with: the event log, the blob store, the providers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.commands.application import DriftmgrApplication
+from driftmgr.domain.run import RetryPolicy
+from driftmgr.errors import InvalidCommand
+
+__all__ = ["Backend", "ProviderRegistry", "utc_now"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProviderRegistry:
+    """Provider name → factory. Unknown names are refused with the list of known ones."""
+
+    def __init__(self, factories: Mapping[str, Callable[[], InventoryProvider]]) -> None:
+        self._factories = dict(factories)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def get(self, name: str) -> InventoryProvider:
+        try:
+            factory = self._factories[name]
+        except KeyError:
+            raise InvalidCommand(
+                f"unknown provider {name!r}: driftmgr supports {', '.join(self.names)}"
+            ) from None
+        return factory()
+
+    def check_types(self, provider: InventoryProvider, types: list[str] | None) -> None:
+        unknown = sorted(set(types or ()) - provider.supported_types)
+        if unknown:
+            raise InvalidCommand(
+                f"{provider.name} discovery cannot list {', '.join(unknown)}; "
+                f"supported types: {', '.join(sorted(provider.supported_types))}"
+            )
+
+
+@dataclass
+class Backend:
+    app: DriftmgrApplication
+    blobs: BlobStore
+    providers: ProviderRegistry
+    clock: Callable[[], datetime] = utc_now
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)

@@ -1,0 +1,40 @@
+"""StartDiscovery: inventory a cloud account as a background job."""
+
+from __future__ import annotations
+
+import msgspec
+
+from driftmgr.commands.backend import Backend
+from driftmgr.commands.results import Accepted
+from driftmgr.domain.base import Cause, DomainError
+from driftmgr.domain.discovery_run import DiscoveryRun
+from driftmgr.errors import InvalidCommand
+
+__all__ = ["StartDiscovery", "start_discovery"]
+
+
+class StartDiscovery(msgspec.Struct, frozen=True, kw_only=True):
+    provider: str
+    regions: list[str]
+    resource_types: list[str] | None = None
+    """Limit the listing to these Terraform types; all supported types when omitted."""
+    priority: int = 0
+
+
+def start_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> Accepted:
+    provider = backend.providers.get(command.provider)
+    backend.providers.check_types(provider, command.resource_types)
+    types = command.resource_types or sorted(provider.supported_types)
+    try:
+        run = DiscoveryRun.request(
+            provider=provider.name,
+            regions=command.regions,
+            resource_types=types,
+            priority=command.priority,
+            cause=cause,
+        )
+    except DomainError as e:
+        raise InvalidCommand(str(e)) from None
+    # Refuse now, before recording anything, if the provider cannot even be reached.
+    provider.check_access(run.regions[0])
+    return Accepted(id=run.id, position=backend.app.record(run))

@@ -1,0 +1,59 @@
+"""DetectDrift: compare Terraform states with the cloud, as a background job."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from driftmgr.commands.backend import Backend
+from driftmgr.commands.results import Accepted
+from driftmgr.commands.state import prepare_state, stage_import
+from driftmgr.domain.base import Cause, DomainError
+from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.state_file import StateFile
+from driftmgr.errors import InvalidCommand
+
+__all__ = ["DetectDrift", "StateInput", "detect_drift"]
+
+
+class StateInput(msgspec.Struct, frozen=True, kw_only=True):
+    """A state sent along with the command, imported in the same transaction."""
+
+    source: str
+    content: str | None = None
+
+
+class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
+    provider: str
+    regions: list[str]
+    state_ids: list[UUID] = []
+    """States imported earlier."""
+    states: list[StateInput] = []
+    """States to import now; a malformed one refuses the whole command."""
+    resource_types: list[str] | None = None
+    priority: int = 0
+
+
+def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accepted:
+    provider = backend.providers.get(command.provider)
+    backend.providers.check_types(provider, command.resource_types)
+    prepared = [prepare_state(s.source, s.content) for s in command.states]
+    for state_id in command.state_ids:
+        backend.app.get(StateFile, state_id)
+    state_ids = [StateFile.create_id(p.source) for p in prepared] + list(command.state_ids)
+    try:
+        run = DriftRun.request(
+            state_ids=state_ids,
+            provider=provider.name,
+            regions=command.regions,
+            resource_types=command.resource_types,
+            priority=command.priority,
+            cause=cause,
+        )
+    except DomainError as e:
+        raise InvalidCommand(str(e)) from None
+    provider.check_access(run.regions[0])
+    staged = [stage_import(backend, p, cause) for p in prepared]
+    # The imports and the request are one transaction: all recorded, or none.
+    return Accepted(id=run.id, position=backend.app.record(*staged, run))

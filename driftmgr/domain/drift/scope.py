@@ -1,0 +1,39 @@
+"""Which region a state resource lives in, so resources outside the scanned scope are left
+out instead of being reported missing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from driftmgr.domain.resources import GLOBAL_REGION, StateResource
+
+__all__ = ["GLOBAL_TYPE_PREFIXES", "is_global_type", "region_of"]
+
+#: AWS services whose resources are not regional.
+GLOBAL_TYPE_PREFIXES = ("aws_iam_", "aws_route53_", "aws_cloudfront_", "aws_organizations_")
+
+_AZ = re.compile(r"^([a-z]{2}(?:-gov)?-[a-z]+-\d+)")
+
+
+def is_global_type(resource_type: str) -> bool:
+    return resource_type.startswith(GLOBAL_TYPE_PREFIXES)
+
+
+def region_of(resource: StateResource) -> str | None:
+    """The region recorded in a resource's own attributes, or None when it does not say."""
+    if is_global_type(resource.type):
+        return GLOBAL_REGION
+    attributes = resource.attributes
+    region = attributes.get("region")
+    if isinstance(region, str) and region:
+        return region
+    arn = attributes.get("arn")
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":", 5)
+        if len(parts) > 3 and parts[3]:
+            return parts[3]
+    zone = attributes.get("availability_zone")
+    if isinstance(zone, str) and (match := _AZ.match(zone)):
+        return match.group(1)
+    return None

@@ -1,0 +1,50 @@
+"""Drift runs: start one, follow it, read its report."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+
+from driftmgr.commands.drift import DetectDrift, detect_drift
+from driftmgr.commands.results import Accepted
+from driftmgr.domain.drift.report import DriftReport
+from driftmgr.http.context import cause_of, services_of
+from driftmgr.queries.drift_reports import (
+    DriftRunView,
+    GetDriftReportQuery,
+    GetDriftRunQuery,
+    get_drift_report,
+    get_drift_run,
+)
+
+__all__ = ["DriftRunsController"]
+
+
+class DriftRunsController(Controller):
+    path = "/api/v1/drift-runs"
+    tags = ["drift"]
+
+    @post(status_code=202, sync_to_thread=True, summary="Compare states with a cloud (DetectDrift)")
+    def detect(
+        self, data: JSONBody[DetectDrift], state: State, request: Request[Any, Any, Any]
+    ) -> Accepted:
+        return detect_drift(services_of(state).backend, data, cause_of(request))
+
+    @get("/{run_id:uuid}", summary="Status of a drift run (GetDriftRunQuery)")
+    async def run(
+        self, run_id: FromPath[UUID], state: State, min_position: int | None = None,
+        wait: float = 0.0,
+    ) -> DriftRunView:
+        query = GetDriftRunQuery(run_id=run_id, min_position=min_position, wait_until_finished=wait)
+        return await get_drift_run(services_of(state).read, query)
+
+    @get("/{run_id:uuid}/report", summary="The drift report, contract v1 (GetDriftReportQuery)")
+    async def report(
+        self, run_id: FromPath[UUID], state: State, min_position: int | None = None
+    ) -> DriftReport:
+        query = GetDriftReportQuery(run_id=run_id, min_position=min_position)
+        return await get_drift_report(services_of(state).read, query)

@@ -1,0 +1,70 @@
+"""Every refusal as RFC 9457 problem+json: a title, the status, and a detail to act on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from driftmgr.adapters.providers.base import ProviderAuthError, ProviderError
+from driftmgr.errors import CommandError, Conflict, InvalidCommand, NotFound
+from driftmgr.projections.runner import ReadModelBehind
+from driftmgr.settings import ConfigurationError
+
+__all__ = ["PROBLEM_JSON", "exception_handlers", "problem"]
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[Exception], int, str]] = [
+    (NotFound, 404, "Not found"),
+    (Conflict, 409, "Conflict"),
+    (InvalidCommand, 422, "Invalid command"),
+    (ProviderAuthError, 502, "Cloud credentials rejected"),
+    (ProviderError, 502, "Cloud provider unreachable"),
+    (ReadModelBehind, 503, "Not yet up to date"),
+    (ConfigurationError, 500, "Server misconfigured"),
+]
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return Response(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _known(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    for kind, status, title in _STATUS:
+        if isinstance(exc, kind):
+            return problem(status, title, str(exc))
+    return _unexpected(request, exc)
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc, ValidationException):
+        extra = {"errors": exc.extra} if exc.extra else {}
+        return problem(400, "Malformed request", str(exc.detail), **extra)
+    return problem(exc.status_code, exc.detail or "Error", str(exc.detail))
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "Internal error", f"{type(exc).__name__}: {exc}")
+
+
+exception_handlers: ExceptionHandlersMap = {
+    HTTPException: _http,
+    CommandError: _known,
+    ProviderError: _known,
+    ReadModelBehind: _known,
+    ConfigurationError: _known,
+    Exception: _unexpected,
+}
+

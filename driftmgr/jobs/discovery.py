@@ -1,0 +1,57 @@
+"""The discovery job: list a provider's resources and record each (type, region) as it lands."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.commands.backend import Backend
+from driftmgr.domain.base import Cause
+from driftmgr.domain.discovery_run import DiscoveryRun
+from driftmgr.domain.resources import ScanOutcome
+
+__all__ = ["run_discovery", "scan_into"]
+
+_encoder = msgspec.json.Encoder()
+
+
+def scan_into(
+    backend: Backend, provider: InventoryProvider, run: DiscoveryRun, cause: Cause
+) -> list[ScanOutcome]:
+    """Scan everything the run asks for, saving one event per finished (type, region).
+
+    Saving as each scan lands is what lets the CLI and API show live progress, and what
+    keeps a crash from losing the scans already done.
+    """
+
+    def on_scanned(outcome: ScanOutcome) -> None:
+        if outcome.unobserved_reason is None:
+            digest = backend.blobs.put(_encoder.encode(outcome.resources))
+            run.record_scan(
+                resource_type=outcome.type,
+                region=outcome.region,
+                resource_count=len(outcome.resources),
+                inventory_sha256=digest,
+                duration_ms=outcome.duration_ms,
+                cause=cause,
+            )
+        else:
+            run.record_unobserved(
+                resource_type=outcome.type,
+                region=outcome.region,
+                reason=outcome.unobserved_reason,
+                duration_ms=outcome.duration_ms,
+                cause=cause,
+            )
+        backend.app.record(run)
+
+    return asyncio.run(provider.scan(run.regions, run.resource_types, on_scanned))
+
+
+def run_discovery(backend: Backend, run: DiscoveryRun, cause: Cause) -> None:
+    provider = backend.providers.get(run.provider)
+    scan_into(backend, provider, run, cause)
+    run.complete(cause)
+    backend.app.record(run)

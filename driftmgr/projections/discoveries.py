@@ -1,0 +1,187 @@
+"""Discovery runs, their per-(type, region) scans, and the inventory cache they leave behind.
+
+The inventory keeps, per (provider, type, region), the resources of the newest successful
+scan with the time they were observed. A failed scan never empties it: the older rows stay,
+with their age, rather than turning into a false "nothing there".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.domain.discovery_run import DiscoveryRun
+from driftmgr.domain.resources import LiveResource
+from driftmgr.domain.run import Run
+from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
+
+__all__ = [
+    "DiscoveriesProjection",
+    "discovery_runs_table",
+    "discovery_scans_table",
+    "inventory_table",
+]
+
+discovery_runs_table = sa.Table(
+    "discovery_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("regions", sa.JSON, nullable=False),
+    sa.Column("resource_types", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("drift_run_id", sa.Uuid),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("completed_at", UTCDateTime),
+    sa.Column("resource_counts", sa.JSON),
+    sa.Column("error", sa.Text),
+)
+
+discovery_scans_table = sa.Table(
+    "discovery_scans",
+    metadata,
+    sa.Column("discovery_run_id", sa.Uuid, primary_key=True),
+    sa.Column("resource_type", sa.String(100), primary_key=True),
+    sa.Column("region", sa.String(40), primary_key=True),
+    sa.Column("observed", sa.Boolean, nullable=False),
+    sa.Column("resource_count", sa.Integer, nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("inventory_sha256", sa.String(64)),
+    sa.Column("reason", sa.Text),
+    sa.Column("scanned_at", UTCDateTime, nullable=False),
+)
+
+inventory_table = sa.Table(
+    "inventory",
+    metadata,
+    sa.Column("provider", sa.String(40), primary_key=True),
+    sa.Column("resource_type", sa.String(100), primary_key=True),
+    sa.Column("region", sa.String(40), primary_key=True),
+    sa.Column("resource_id", sa.String(1024), primary_key=True),
+    sa.Column("account", sa.String(40)),
+    sa.Column("is_default", sa.Boolean, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("discovery_run_id", sa.Uuid, nullable=False),
+    sa.Column("observed_at", UTCDateTime, nullable=False),
+)
+
+_inventory_decoder = msgspec.json.Decoder(list[LiveResource])
+
+
+class DiscoveriesProjection(Projection):
+    name = "discoveries"
+    tables = (discovery_runs_table, discovery_scans_table, inventory_table)
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self._blobs = blobs
+
+    def _update_run(self, conn: Connection, event: Any, **values: Any) -> None:
+        conn.execute(
+            discovery_runs_table.update()
+            .where(discovery_runs_table.c.id == event.originator_id)
+            .values(**values)
+        )
+
+    @handles(DiscoveryRun.Requested)
+    def requested(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(
+            discovery_runs_table.insert().values(
+                id=event.originator_id,
+                provider=event.provider,
+                regions=event.regions,
+                resource_types=event.resource_types,
+                status="requested",
+                attempt=0,
+                priority=event.priority,
+                drift_run_id=event.drift_run_id,
+                requested_at=event.timestamp,
+                requested_by=event.actor,
+                resource_counts={},
+            )
+        )
+
+    @handles(Run.Started)
+    def started(self, conn: Connection, event: Any, position: int) -> None:
+        self._update_run(
+            conn, event, status="running", attempt=event.attempt, started_at=event.timestamp
+        )
+        conn.execute(
+            discovery_scans_table.delete().where(
+                discovery_scans_table.c.discovery_run_id == event.originator_id
+            )
+        )
+
+    @handles(DiscoveryRun.ServiceScanned)
+    def scanned(self, conn: Connection, event: Any, position: int) -> None:
+        self._record_scan(conn, event, observed=True, count=event.resource_count)
+        resources = _inventory_decoder.decode(self._blobs.get(event.inventory_sha256))
+        inv = inventory_table.c
+        conn.execute(
+            inventory_table.delete().where(
+                inv.provider == event.provider,
+                inv.resource_type == event.resource_type,
+                inv.region == event.region,
+            )
+        )
+        if resources:
+            conn.execute(
+                inventory_table.insert(),
+                [
+                    {
+                        "provider": r.provider,
+                        "resource_type": r.type,
+                        "region": event.region,
+                        "resource_id": r.id,
+                        "account": r.account,
+                        "is_default": r.is_default,
+                        "attributes": r.attributes,
+                        "discovery_run_id": event.originator_id,
+                        "observed_at": event.timestamp,
+                    }
+                    for r in resources
+                ],
+            )
+
+    @handles(DiscoveryRun.ServiceUnobserved)
+    def unobserved(self, conn: Connection, event: Any, position: int) -> None:
+        self._record_scan(conn, event, observed=False, count=0, reason=event.reason)
+
+    def _record_scan(
+        self, conn: Connection, event: Any, *, observed: bool, count: int, reason: str | None = None
+    ) -> None:
+        conn.execute(
+            discovery_scans_table.insert().values(
+                discovery_run_id=event.originator_id,
+                resource_type=event.resource_type,
+                region=event.region,
+                observed=observed,
+                resource_count=count,
+                duration_ms=event.duration_ms,
+                inventory_sha256=getattr(event, "inventory_sha256", None),
+                reason=reason,
+                scanned_at=event.timestamp,
+            )
+        )
+
+    @handles(DiscoveryRun.Completed)
+    def completed(self, conn: Connection, event: Any, position: int) -> None:
+        self._update_run(
+            conn,
+            event,
+            status="completed",
+            completed_at=event.timestamp,
+            resource_counts=event.resource_counts,
+        )
+
+    @handles(Run.Failed)
+    def failed(self, conn: Connection, event: Any, position: int) -> None:
+        status = "retrying" if event.retry_at is not None else "failed"
+        self._update_run(conn, event, status=status, error=event.error)

@@ -1,0 +1,132 @@
+"""Drift runs with their reports, and one row per finding for filtering and dashboards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.domain.drift.report import ReportBody
+from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.run import Run
+from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
+
+__all__ = ["DriftReportsProjection", "drift_items_table", "drift_runs_table"]
+
+drift_runs_table = sa.Table(
+    "drift_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("regions", sa.JSON, nullable=False),
+    sa.Column("resource_types", sa.JSON),
+    sa.Column("state_ids", sa.JSON, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("completed_at", UTCDateTime),
+    sa.Column("discovery_run_id", sa.Uuid),
+    sa.Column("report_sha256", sa.String(64)),
+    sa.Column("body", sa.JSON),
+    sa.Column("error", sa.Text),
+)
+
+drift_items_table = sa.Table(
+    "drift_items",
+    metadata,
+    sa.Column("run_id", sa.Uuid, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("resource_type", sa.String(100), nullable=False),
+    sa.Column("resource_id", sa.String(1024)),
+    sa.Column("region", sa.String(40)),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Index("drift_items_kind", "run_id", "kind"),
+)
+
+_body_decoder = msgspec.json.Decoder(ReportBody)
+
+
+class DriftReportsProjection(Projection):
+    name = "drift_reports"
+    tables = (drift_runs_table, drift_items_table)
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self._blobs = blobs
+
+    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+        conn.execute(
+            drift_runs_table.update()
+            .where(drift_runs_table.c.id == event.originator_id)
+            .values(**values)
+        )
+
+    @handles(DriftRun.Requested)
+    def requested(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(
+            drift_runs_table.insert().values(
+                id=event.originator_id,
+                status="requested",
+                provider=event.provider,
+                regions=event.regions,
+                resource_types=event.resource_types,
+                state_ids=[str(s) for s in event.state_ids],
+                priority=event.priority,
+                attempt=0,
+                requested_at=event.timestamp,
+                requested_by=event.actor,
+            )
+        )
+
+    @handles(Run.Started)
+    def started(self, conn: Connection, event: Any, position: int) -> None:
+        self._update(
+            conn, event, status="running", attempt=event.attempt, started_at=event.timestamp
+        )
+
+    @handles(DriftRun.InventoryTaken)
+    def inventory_taken(self, conn: Connection, event: Any, position: int) -> None:
+        self._update(conn, event, discovery_run_id=event.discovery_run_id)
+
+    @handles(DriftRun.Completed)
+    def completed(self, conn: Connection, event: Any, position: int) -> None:
+        body = _body_decoder.decode(self._blobs.get(event.report_sha256))
+        self._update(
+            conn,
+            event,
+            status="completed",
+            completed_at=event.timestamp,
+            report_sha256=event.report_sha256,
+            body=msgspec.to_builtins(body),
+        )
+        if body.drifts:
+            conn.execute(
+                drift_items_table.insert(),
+                [
+                    {
+                        "run_id": event.originator_id,
+                        "seq": seq,
+                        "kind": item.kind,
+                        "address": item.address,
+                        "resource_type": item.type,
+                        "resource_id": item.id,
+                        "region": item.region,
+                        "severity": item.severity,
+                        "changes": msgspec.to_builtins(item.changes),
+                    }
+                    for seq, item in enumerate(body.drifts)
+                ],
+            )
+
+    @handles(Run.Failed)
+    def failed(self, conn: Connection, event: Any, position: int) -> None:
+        status = "retrying" if event.retry_at is not None else "failed"
+        self._update(conn, event, status=status, error=event.error)

@@ -1,0 +1,97 @@
+"""State files and their imported versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from driftmgr.domain.state_file import StateFile
+from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
+
+__all__ = ["StateFilesProjection", "state_files_table", "state_versions_table"]
+
+state_files_table = sa.Table(
+    "state_files",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("tracked_at", UTCDateTime, nullable=False),
+    sa.Column("tracked_by", sa.String(200), nullable=False),
+    sa.Column("version_count", sa.Integer, nullable=False),
+    sa.Column("serial", sa.BigInteger),
+    sa.Column("lineage", sa.String(100)),
+    sa.Column("terraform_version", sa.String(40)),
+    sa.Column("format_version", sa.Integer),
+    sa.Column("content_sha256", sa.String(64)),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("resource_count", sa.Integer),
+    sa.Column("imported_at", UTCDateTime),
+    sa.Column("imported_by", sa.String(200)),
+)
+
+state_versions_table = sa.Table(
+    "state_versions",
+    metadata,
+    sa.Column("state_id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("serial", sa.BigInteger, nullable=False),
+    sa.Column("lineage", sa.String(100)),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("resource_count", sa.Integer, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.Column("imported_by", sa.String(200), nullable=False),
+)
+
+
+class StateFilesProjection(Projection):
+    name = "state_files"
+    tables = (state_files_table, state_versions_table)
+
+    @handles(StateFile.Tracked)
+    def tracked(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(
+            state_files_table.insert().values(
+                id=event.originator_id,
+                source=event.source,
+                tracked_at=event.timestamp,
+                tracked_by=event.actor,
+                version_count=0,
+            )
+        )
+
+    @handles(StateFile.Imported)
+    def imported(self, conn: Connection, event: Any, position: int) -> None:
+        version = event.version
+        row = state_files_table.c
+        conn.execute(
+            state_files_table.update()
+            .where(row.id == event.originator_id)
+            .values(
+                version_count=row.version_count + 1,
+                serial=version.serial,
+                lineage=version.lineage,
+                terraform_version=version.terraform_version,
+                format_version=version.format_version,
+                content_sha256=version.content_sha256,
+                size=version.size,
+                resource_count=version.resource_count,
+                imported_at=event.timestamp,
+                imported_by=event.actor,
+            )
+        )
+        conn.execute(
+            state_versions_table.insert().values(
+                state_id=event.originator_id,
+                version=event.originator_version,
+                serial=version.serial,
+                lineage=version.lineage,
+                content_sha256=version.content_sha256,
+                size=version.size,
+                resource_count=version.resource_count,
+                imported_at=event.timestamp,
+                imported_by=event.actor,
+            )
+        )
