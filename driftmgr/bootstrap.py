@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,8 +59,14 @@ class Services:
         self.projections.stop()
 
     def close(self) -> None:
+        """Stop background work and close every database connection."""
         self.stop()
+        self.projections.engine.dispose()
+        self.backend.blobs.close()
         self.backend.app.close()
+        # Inside a running loop asyncio.run refuses; the app's lifespan disposes it there.
+        with contextlib.suppress(RuntimeError):
+            asyncio.run(self.read.engine.dispose())
 
 
 def bootstrap(
@@ -67,6 +75,7 @@ def bootstrap(
     providers: Mapping[str, ProviderFactory] | None = None,
     clock: Callable[[], datetime] = utc_now,
     worker_name: str | None = None,
+    projection_batch_size: int = 500,
 ) -> Services:
     app = DriftmgrApplication(settings)
     blobs = BlobStore(create_sql_engine(settings, database="events"), cipher=app.mapper.cipher)
@@ -90,6 +99,7 @@ def bootstrap(
         ],
         log_signal=app.log_signal,
         progress=progress,
+        batch_size=projection_batch_size,
     )
     worker = Worker(backend, JobQueue(views), views_progress=progress, name=worker_name)
     read = ReadModels(create_read_engine(settings), progress)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -63,8 +64,12 @@ class Api:
         return response.json()
 
     def command(self, path: str, body: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._send("POST", path, content=msgspec.json.encode(body),
-                                            headers={"Content-Type": "application/json"})
+        result: dict[str, Any] = self._send(
+            "POST",
+            path,
+            content=msgspec.json.encode(body),
+            headers={"Content-Type": "application/json"},
+        )
         return result
 
     def query(self, path: str, **params: Any) -> Any:
@@ -75,9 +80,7 @@ class Api:
         """Long-poll a run until it has finished, reporting status changes on stderr."""
         last = None
         while True:
-            view: dict[str, Any] = self.query(
-                path, min_position=position, wait=LONG_POLL_SECONDS
-            )
+            view: dict[str, Any] = self.query(path, min_position=position, wait=LONG_POLL_SECONDS)
             status = view["status"]
             if status != last:
                 attempt = f" (attempt {view['attempt']})" if view.get("attempt", 0) > 1 else ""
@@ -112,8 +115,12 @@ def _in_process_api(actor: str) -> Iterator[Api]:
     services = bootstrap(settings)
     try:
         app = create_app(services)
-        with TestClient(app, base_url="http://driftmgr.local", raise_server_exceptions=False,
-                        timeout=LONG_POLL_SECONDS + 30) as client:
+        with TestClient(
+            app,
+            base_url="http://driftmgr.local",
+            raise_server_exceptions=False,
+            timeout=LONG_POLL_SECONDS + 30,
+        ) as client:
             yield Api(client, actor, f"embedded store {settings.data_dir}")
     finally:
         services.close()
@@ -159,8 +166,11 @@ def _short(value: Any, limit: int = 60) -> str:
         text = value
     elif isinstance(value, dict):
         # Set members (rules …) read better as their non-empty fields.
-        text = " ".join(f"{k}={_short(v, limit)}" for k, v in value.items() if v not in
-                        (None, "", [], {}, False))
+        text = " ".join(
+            f"{k}={_short(v, limit)}"
+            for k, v in value.items()
+            if v not in (None, "", [], {}, False)
+        )
     elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         text = ",".join(str(v) for v in value)
     else:
@@ -181,8 +191,16 @@ def _render_report(report: dict[str, Any]) -> str:
     rows = []
     for item in report["drifts"]:
         detail = "; ".join(_change_text(c) for c in item["changes"]) or (item["reason"] or "")
-        rows.append([item["kind"], item["severity"], item["type"],
-                     item["address"] or item["id"] or "", item["region"] or "", detail])
+        rows.append(
+            [
+                item["kind"],
+                item["severity"],
+                item["type"],
+                item["address"] or item["id"] or "",
+                item["region"] or "",
+                detail,
+            ]
+        )
     sources = ", ".join(f"{src['uri']} (serial {src['serial']})" for src in report["sources"])
     lines = [f"Drift run {report['run_id']}: {report['status']}"]
     if sources:
@@ -190,8 +208,10 @@ def _render_report(report: dict[str, Any]) -> str:
     if report.get("error"):
         lines.append(f"Error: {report['error']}")
     if rows:
-        lines += ["", _table(rows, ["kind", "severity", "type", "address / id", "region",
-                                     "detail"])]
+        lines += [
+            "",
+            _table(rows, ["kind", "severity", "type", "address / id", "region", "detail"]),
+        ]
     lines += [
         "",
         f"{s['total']} resources: {s['in_sync']} in sync, {s['modified']} modified, "
@@ -263,8 +283,11 @@ def cmd_state_import(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    body = {"provider": args.provider, "regions": _regions(args),
-            "resource_types": args.type or None}
+    body = {
+        "provider": args.provider,
+        "regions": _regions(args),
+        "resource_types": args.type or None,
+    }
     with _api(args) as api:
         accepted = api.command("/api/v1/discoveries", body)
         path = f"/api/v1/discoveries/{accepted['id']}"
@@ -298,8 +321,9 @@ def cmd_drift_detect(args: argparse.Namespace) -> int:
     with _api(args) as api:
         accepted = api.command("/api/v1/drift-runs", body)
         run_id = accepted["id"]
-        api.wait_finished(f"/api/v1/drift-runs/{run_id}", accepted["position"],
-                          f"drift run {run_id}")
+        api.wait_finished(
+            f"/api/v1/drift-runs/{run_id}", accepted["position"], f"drift run {run_id}"
+        )
         report = api.query(f"/api/v1/drift-runs/{run_id}/report")
     return _show_report(report, args.output)
 
@@ -327,19 +351,58 @@ def _show_report(report: dict[str, Any], output: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import socket
+
     import uvicorn
 
     from driftmgr.bootstrap import bootstrap
     from driftmgr.http.app import create_app
     from driftmgr.settings import Settings
 
+    # Bind first, so that `--port 0` works and the address can be announced once ready.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as e:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from None
+    sock.listen(128)
+    host, port = sock.getsockname()[:2]
+    url = f"http://{host}:{port}" if family == socket.AF_INET else f"http://[{host}]:{port}"
+
+    def announce() -> None:
+        print(
+            f"driftmgr API listening on {url} (OpenAPI at {url}/schema)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; ending here instead lets
+    # the worker and projections stop cleanly and the process exit 0.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     services = bootstrap(Settings.from_env())
     try:
-        uvicorn.run(create_app(services), host=args.host, port=args.port,
-                    log_level="info" if args.verbose else "warning")
+        config = uvicorn.Config(
+            create_app(services, on_started=announce),
+            log_level="info" if args.verbose else "warning",
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+    except _Terminated:
+        pass
     finally:
         services.close()
+        sock.close()
+        signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def cmd_rebuild_projections(args: argparse.Namespace) -> int:
@@ -358,17 +421,37 @@ def cmd_rebuild_projections(args: argparse.Namespace) -> int:
 # --- argument parsing --------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--api-url", default=os.environ.get("DRIFTMGR_API_URL"),
-                        help="driftmgr server to talk to (default: run in-process on the "
-                             "embedded store; env DRIFTMGR_API_URL)")
-    common.add_argument("--output", "-o", choices=["table", "json"], default="table")
-    common.add_argument("--verbose", "-v", action="store_true", help="log to stderr")
+def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the command name.
 
-    parser = argparse.ArgumentParser(prog="driftmgr", parents=[common],
-                                     description="Does the cloud still match our Terraform "
-                                                 "state?")
+    Only the top-level copy carries defaults: a subcommand's default would otherwise
+    overwrite a value given before the command (``driftmgr --api-url U drift …``).
+    """
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--api-url",
+        default=default(os.environ.get("DRIFTMGR_API_URL")),
+        help="driftmgr server to talk to (default: run in-process on the "
+        "embedded store; env DRIFTMGR_API_URL)",
+    )
+    common.add_argument("--output", "-o", choices=["table", "json"], default=default("table"))
+    common.add_argument(
+        "--verbose", "-v", action="store_true", default=default(False), help="log to stderr"
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=False)
+    parser = argparse.ArgumentParser(
+        prog="driftmgr",
+        parents=[_common_options(defaults=True)],
+        description="Does the cloud still match our Terraform state?",
+    )
     parser.add_argument("--version", action="version", version=f"driftmgr {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -378,7 +461,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     state = sub.add_parser("state", help="Terraform states").add_subparsers(
-        dest="state_command", required=True, metavar="COMMAND")
+        dest="state_command", required=True, metavar="COMMAND"
+    )
     imp = state.add_parser("import", parents=[common], help="import a local state file")
     imp.add_argument("path")
     imp.set_defaults(func=cmd_state_import)
@@ -386,19 +470,23 @@ def _parser() -> argparse.ArgumentParser:
     def scope_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument("--provider", required=True, help="cloud provider, e.g. aws")
         p.add_argument("--region", action="append", help="region (repeatable)")
-        p.add_argument("--type", action="append", help="limit to a Terraform resource type "
-                                                      "(repeatable)")
+        p.add_argument(
+            "--type", action="append", help="limit to a Terraform resource type (repeatable)"
+        )
 
     disc = sub.add_parser("discover", parents=[common], help="inventory a cloud account")
     scope_arguments(disc)
     disc.set_defaults(func=cmd_discover)
 
     drift = sub.add_parser("drift", help="drift detection").add_subparsers(
-        dest="drift_command", required=True, metavar="COMMAND")
-    detect = drift.add_parser("detect", parents=[common],
-                              help="compare states with the cloud and print the report")
-    detect.add_argument("--state", action="append", required=True,
-                        help="Terraform state file (repeatable)")
+        dest="drift_command", required=True, metavar="COMMAND"
+    )
+    detect = drift.add_parser(
+        "detect", parents=[common], help="compare states with the cloud and print the report"
+    )
+    detect.add_argument(
+        "--state", action="append", required=True, help="Terraform state file (repeatable)"
+    )
     scope_arguments(detect)
     detect.set_defaults(func=cmd_drift_detect)
     report = drift.add_parser("report", parents=[common], help="print a drift run's report")
@@ -406,9 +494,13 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_drift_report)
 
     admin = sub.add_parser("admin", help="maintenance").add_subparsers(
-        dest="admin_command", required=True, metavar="COMMAND")
-    rebuild = admin.add_parser("rebuild-projections", parents=[common],
-                               help="drop the read models and rebuild them from the event log")
+        dest="admin_command", required=True, metavar="COMMAND"
+    )
+    rebuild = admin.add_parser(
+        "rebuild-projections",
+        parents=[common],
+        help="drop the read models and rebuild them from the event log",
+    )
     rebuild.set_defaults(func=cmd_rebuild_projections)
     return parser
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import boto3
 import httpx
 import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
+
+from driftmgr.settings import Settings
+
+# The demo (docs/examples/demo) is tested code, and the e2e tests share its world.
+sys.path.insert(0, str(Path(__file__).parent.parent / "docs" / "examples"))
 
 MOTO_REGION = "us-east-1"
 
@@ -59,3 +67,43 @@ def boto(aws: str) -> Callable[..., Any]:
         )
 
     return client
+
+
+# --- stores ------------------------------------------------------------------------------
+
+POSTGRES_SKIP_REASON = (
+    "PostgreSQL tests need DRIFTMGR_TEST_DATABASE_URL=postgresql://user:password@host/db "
+    "(a user allowed to create databases); .ci/run sets it"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("DRIFTMGR_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    name = f"driftmgr_t_{uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for each event store: the embedded SQLite files, and a real PostgreSQL."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        return Settings(data_dir=tmp_path / "unused", database_url=url, actor="tester")
+    return Settings(data_dir=tmp_path / "store", actor="tester")
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "store", actor="tester")

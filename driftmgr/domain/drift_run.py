@@ -73,9 +73,7 @@ class DriftRun(Run):
         self._inventory_taken(discovery_run_id=discovery_run_id, **cause.fields())
 
     @event("InventoryTaken")
-    def _inventory_taken(
-        self, discovery_run_id: UUID, actor: str, correlation_id: UUID
-    ) -> None:
+    def _inventory_taken(self, discovery_run_id: UUID, actor: str, correlation_id: UUID) -> None:
         self.discovery_run_id = discovery_run_id
 
     def complete(self, *, report_sha256: str, summary: DriftSummary, cause: Cause) -> None:

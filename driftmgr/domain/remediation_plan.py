@@ -73,9 +73,7 @@ class RemediationPlan(DriftmgrAggregate):
         Planned: ClassVar[type[DriftmgrAggregate.Event]]
 
     @classmethod
-    def plan(
-        cls, *, drift_run_id: UUID, drifts: list[DriftItem], cause: Cause
-    ) -> RemediationPlan:
+    def plan(cls, *, drift_run_id: UUID, drifts: list[DriftItem], cause: Cause) -> RemediationPlan:
         actions = [a for a in map(_action_for, drifts) if a is not None]
         if not actions:
             raise NothingToRemediate(f"drift run {drift_run_id} found no drift to remediate")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import msgspec
@@ -43,13 +43,21 @@ def healthz(state: State) -> Health:
     )
 
 
-def create_app(services: Services, *, run_background: bool = True) -> Litestar:
-    """Build the app. With ``run_background`` the lifespan runs projections and a worker."""
+def create_app(
+    services: Services,
+    *,
+    run_background: bool = True,
+    on_started: Callable[[], None] | None = None,
+) -> Litestar:
+    """Build the app. With ``run_background`` the lifespan runs projections and a worker;
+    ``on_started`` is called once they run and requests can be served."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if run_background:
             services.start()
+        if on_started is not None:
+            on_started()
         try:
             yield
         finally:
@@ -74,5 +82,3 @@ def create_app(services: Services, *, run_background: bool = True) -> Litestar:
         logging_config=None,
         debug=False,
     )
-
-

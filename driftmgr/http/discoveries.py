@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.commands.discovery import StartDiscovery, start_discovery
 from driftmgr.commands.results import Accepted
@@ -39,8 +39,8 @@ class DiscoveriesController(Controller):
         self,
         discovery_id: FromPath[UUID],
         state: State,
-        min_position: int | None = None,
-        wait: float = 0.0,
+        min_position: FromQuery[int | None] = None,
+        wait: FromQuery[float] = 0.0,
     ) -> DiscoveryStatus:
         query = GetDiscoveryStatusQuery(
             discovery_id=discovery_id, min_position=min_position, wait_until_finished=wait
@@ -56,12 +56,12 @@ class ResourcesController(Controller):
     async def cached(
         self,
         state: State,
-        provider: str | None = None,
-        type: str | None = None,
-        region: str | None = None,
-        min_position: int | None = None,
-        limit: int = 1000,
-        offset: int = 0,
+        provider: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        region: FromQuery[str | None] = None,
+        min_position: FromQuery[int | None] = None,
+        limit: FromQuery[int] = 1000,
+        offset: FromQuery[int] = 0,
     ) -> CachedResources:
         services = services_of(state)
         query = GetCachedResourcesQuery(

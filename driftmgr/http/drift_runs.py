@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.commands.drift import DetectDrift, detect_drift
 from driftmgr.commands.results import Accepted
@@ -36,15 +36,18 @@ class DriftRunsController(Controller):
 
     @get("/{run_id:uuid}", summary="Status of a drift run (GetDriftRunQuery)")
     async def run(
-        self, run_id: FromPath[UUID], state: State, min_position: int | None = None,
-        wait: float = 0.0,
+        self,
+        run_id: FromPath[UUID],
+        state: State,
+        min_position: FromQuery[int | None] = None,
+        wait: FromQuery[float] = 0.0,
     ) -> DriftRunView:
         query = GetDriftRunQuery(run_id=run_id, min_position=min_position, wait_until_finished=wait)
         return await get_drift_run(services_of(state).read, query)
 
     @get("/{run_id:uuid}/report", summary="The drift report, contract v1 (GetDriftReportQuery)")
     async def report(
-        self, run_id: FromPath[UUID], state: State, min_position: int | None = None
+        self, run_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> DriftReport:
         query = GetDriftReportQuery(run_id=run_id, min_position=min_position)
         return await get_drift_report(services_of(state).read, query)

@@ -67,4 +67,3 @@ exception_handlers: ExceptionHandlersMap = {
     ConfigurationError: _known,
     Exception: _unexpected,
 }
-

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.commands.remediation import StartRemediation, start_remediation
 from driftmgr.commands.results import Accepted
@@ -33,7 +33,7 @@ class RemediationController(Controller):
 
     @get("/{plan_id:uuid}", summary="A remediation plan (GetRemediationPlanQuery)")
     async def get_plan(
-        self, plan_id: FromPath[UUID], state: State, min_position: int | None = None
+        self, plan_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> RemediationPlanView:
         query = GetRemediationPlanQuery(plan_id=plan_id, min_position=min_position)
         return await get_remediation_plan(services_of(state).read, query)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.state import ImportState, import_state
@@ -29,7 +29,7 @@ class StatesController(Controller):
 
     @get("/{state_id:uuid}", summary="A state file and its versions (GetStateFileQuery)")
     async def get_state(
-        self, state_id: FromPath[UUID], state: State, min_position: int | None = None
+        self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> StateFileView:
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
         return await get_state_file(services_of(state).read, query)

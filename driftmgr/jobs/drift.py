@@ -20,9 +20,7 @@ __all__ = ["run_drift_detection"]
 _encoder = msgspec.json.Encoder()
 
 
-def _load_states(
-    backend: Backend, run: DriftRun
-) -> tuple[list[ReportSource], list[StateResource]]:
+def _load_states(backend: Backend, run: DriftRun) -> tuple[list[ReportSource], list[StateResource]]:
     sources: list[ReportSource] = []
     resources: list[StateResource] = []
     for state_id in run.state_ids:
@@ -58,9 +56,7 @@ def run_drift_detection(backend: Backend, run: DriftRun, cause: Cause) -> None:
     outcomes = scan_into(backend, provider, discovery, cause)
     scope = DriftScope(providers=[run.provider], regions=run.regions, types=run.resource_types)
     findings = detect_drift(state_resources, outcomes, scope)
-    body = ReportBody(
-        sources=sources, scope=scope, summary=findings.summary, drifts=findings.items
-    )
+    body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=findings.items)
     digest = backend.blobs.put(_encoder.encode(body))
     discovery.complete(cause)
     run.complete(report_sha256=digest, summary=findings.summary, cause=cause)

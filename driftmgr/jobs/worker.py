@@ -42,10 +42,12 @@ JOB_RUNNERS: dict[type[Run], JobRunner] = {
 
 #: Failures that another attempt cannot fix.
 _PERMANENT = (DomainError, CommandError, StateFormatError)
+#: Failures whose message is already written for a user.
+_EXPLAINED = (*_PERMANENT, ProviderError)
 
 
 def describe(error: BaseException) -> str:
-    if isinstance(error, _PERMANENT | ProviderError):
+    if isinstance(error, _EXPLAINED):
         return str(error)
     return f"{type(error).__name__}: {error}"
 
@@ -127,7 +129,7 @@ class Worker:
         try:
             JOB_RUNNERS[type(run)](self._backend, run, cause)
         except Exception as error:
-            if not isinstance(error, _PERMANENT | ProviderError):
+            if not isinstance(error, _EXPLAINED):
                 log.exception("job %s (%s) failed", run.id, claim.kind)
             run = app.get(Run, run.id)  # drop events the failed step left unsaved
             retry_at = (
@@ -142,8 +144,7 @@ class Worker:
 
     def start(self) -> None:
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"worker-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"worker-{self.name}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -1,9 +1,9 @@
 """Feed the event log to the read models, a batch per transaction, exactly once in effect.
 
 Each batch's table writes and the advance of the tracking position commit together; the
-advance is conditional on the position read at the start, so a batch that another runner
-already applied rolls back instead of applying twice. Crashing mid-batch loses nothing:
-the next run starts from the last committed position.
+advance is conditional on the position the batch was read after, so a batch that another
+runner already applied is refused instead of applied twice. Crashing mid-batch loses
+nothing: the next run starts from the last committed position.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 
 from driftmgr.adapters.eventstore.signals import PositionSignal
 from driftmgr.projections.base import Projection, tracking_table
@@ -82,6 +83,20 @@ class ProjectionRunner:
                 conn.execute(tracking_table.insert().values(name=self.name, position=0))
 
     @property
+    def engine(self) -> sa.Engine:
+        """The read-model database (the jobs queue lives there too)."""
+        return self._engine
+
+    @property
+    def projections(self) -> tuple[Projection, ...]:
+        return tuple(self._projections)
+
+    @property
+    def tables(self) -> tuple[sa.Table, ...]:
+        """Every read-model table, without the tracking table."""
+        return tuple(self._tables[1:])
+
+    @property
     def position(self) -> int:
         with self._engine.connect() as conn:
             return self._read_position(conn)
@@ -92,19 +107,25 @@ class ProjectionRunner:
 
     def process_batch(self) -> int:
         """Apply the next batch of events; return how many there were (0 when caught up)."""
+        start = self.position
+        notifications = self._app.recorder.select_notifications(
+            start=start, limit=self._batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            self.progress.advance(start)
+            return 0
+        return self.apply_batch(start, notifications)
+
+    def apply_batch(self, start: int, notifications: Sequence[Notification]) -> int:
+        """Apply ``notifications``, read after position ``start``, in one transaction.
+
+        Raises :class:`ConcurrentProjectionError`, changing nothing, when the read models are
+        no longer at ``start`` — e.g. when the same batch is delivered a second time.
+        """
+        last = notifications[-1].id
         with self._engine.begin() as conn:
-            start = self._read_position(conn)
-            notifications = self._app.recorder.select_notifications(
-                start=start, limit=self._batch_size, inclusive_of_start=False
-            )
-            if not notifications:
-                self.progress.advance(start)
-                return 0
-            for notification in notifications:
-                event: Any = self._app.mapper.to_domain_event(notification)
-                for projection in self._by_type.get(type(event), ()):
-                    projection.apply(conn, event, notification.id)
-            last = notifications[-1].id
+            # Claim the batch first: this write locks the tracking row, so a concurrent
+            # runner waits here and then finds the position moved, before touching a table.
             advanced = conn.execute(
                 tracking_table.update()
                 .where(tracking_table.c.name == self.name, tracking_table.c.position == start)
@@ -112,8 +133,12 @@ class ProjectionRunner:
             )
             if advanced.rowcount != 1:
                 raise ConcurrentProjectionError(
-                    f"read models {self.name!r} moved past {start} while applying a batch"
+                    f"read models {self.name!r} are no longer at position {start}"
                 )
+            for notification in notifications:
+                event: Any = self._app.mapper.to_domain_event(notification)
+                for projection in self._by_type.get(type(event), ()):
+                    projection.apply(conn, event, notification.id)
         self.progress.advance(last)
         return len(notifications)
 
@@ -152,8 +177,9 @@ class ProjectionRunner:
 
     def start(self) -> None:
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"projections-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"projections-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

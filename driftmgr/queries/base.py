@@ -42,11 +42,14 @@ class ReadModels:
         *,
         tracking_name: str = "views",
         poll_seconds: float = 1.0,
+        default_wait: float = 10.0,
     ) -> None:
         self.engine = engine
         self._progress = progress
         self._tracking_name = tracking_name
         self._poll_seconds = poll_seconds
+        self.default_wait = default_wait
+        """How long a query waits for ``min_position`` before answering "not yet"."""
 
     async def position(self) -> int:
         query = sa.select(tracking_table.c.position).where(
@@ -56,7 +59,7 @@ class ReadModels:
             value = (await conn.execute(query)).scalar()
         return int(value or 0)
 
-    async def wait_for(self, min_position: int | None, timeout: float = 10.0) -> None:
+    async def wait_for(self, min_position: int | None, timeout: float | None = None) -> None:
         """Return once the read models include ``min_position``; else :class:`ReadModelBehind`.
 
         Wakes on this process's projection commits; re-reads the tracking row at least
@@ -64,7 +67,8 @@ class ReadModels:
         """
         if not min_position:
             return
-        deadline = monotonic() + min(timeout, MAX_WAIT_SECONDS)
+        wait = self.default_wait if timeout is None else timeout
+        deadline = monotonic() + min(wait, MAX_WAIT_SECONDS)
         while True:
             current = self._progress.position
             if current < min_position:

@@ -119,9 +119,7 @@ async def _status(read: ReadModels, discovery_id: UUID) -> DiscoveryStatus:
     )
 
 
-async def get_discovery_status(
-    read: ReadModels, query: GetDiscoveryStatusQuery
-) -> DiscoveryStatus:
+async def get_discovery_status(read: ReadModels, query: GetDiscoveryStatusQuery) -> DiscoveryStatus:
     await read.wait_for(query.min_position)
     status = await _status(read, query.discovery_id)
     if status.finished or query.wait_until_finished <= 0:

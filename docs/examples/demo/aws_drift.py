@@ -31,8 +31,11 @@ AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-         "Action": "sts:AssumeRole"}
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
     ],
 }
 
@@ -58,21 +61,38 @@ def apply(suffix: str = "demo") -> World:
     """Create the resources a small Terraform configuration would."""
     ec2, s3, iam = client("ec2"), client("s3"), client("iam")
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": f"{suffix}-vpc"},
-                                              {"Key": "Owner", "Value": "platform"}])
-    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24",
-                                  AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
-    sg_id = ec2.create_security_group(GroupName=f"{suffix}-web", Description="web servers",
-                                      VpcId=vpc_id)["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=sg_id, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-        "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+    ec2.create_tags(
+        Resources=[vpc_id],
+        Tags=[{"Key": "Name", "Value": f"{suffix}-vpc"}, {"Key": "Owner", "Value": "platform"}],
+    )
+    subnet_id = ec2.create_subnet(
+        VpcId=vpc_id, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a"
+    )["Subnet"]["SubnetId"]
+    sg_id = ec2.create_security_group(
+        GroupName=f"{suffix}-web", Description="web servers", VpcId=vpc_id
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=sg_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
+            }
+        ],
+    )
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     reservation = ec2.run_instances(
-        ImageId=image, InstanceType="t3.micro", MinCount=2, MaxCount=2, SubnetId=subnet_id,
+        ImageId=image,
+        InstanceType="t3.micro",
+        MinCount=2,
+        MaxCount=2,
+        SubnetId=subnet_id,
         SecurityGroupIds=[sg_id],
-        TagSpecifications=[{"ResourceType": "instance",
-                            "Tags": [{"Key": "Name", "Value": f"{suffix}-app"}]}],
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"{suffix}-app"}]}
+        ],
     )
     instance_ids = sorted(i["InstanceId"] for i in reservation["Instances"])
     buckets = {key: f"{suffix}-{key}-{vpc_id[-8:]}" for key in ("logs", "assets")}
@@ -80,8 +100,12 @@ def apply(suffix: str = "demo") -> World:
         s3.create_bucket(Bucket=name)
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "Data", "Value": key}]})
     role_name = f"{suffix}-app-{vpc_id[-8:]}"
-    iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
-                    Description="application role", Tags=[{"Key": "Team", "Value": "app"}])
+    iam.create_role(
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+        Description="application role",
+        Tags=[{"Key": "Team", "Value": "app"}],
+    )
     return World(vpc_id, subnet_id, sg_id, instance_ids, buckets, role_name)
 
 
@@ -89,10 +113,16 @@ def _tags(tag_list: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tag_list or []}
 
 
-def _resource(type_: str, name: str, instances: list[dict[str, Any]],
-              module: str | None = None) -> dict[str, Any]:
-    resource = {"mode": "managed", "type": type_, "name": name, "provider": AWS,
-                "instances": instances}
+def _resource(
+    type_: str, name: str, instances: list[dict[str, Any]], module: str | None = None
+) -> dict[str, Any]:
+    resource = {
+        "mode": "managed",
+        "type": type_,
+        "name": name,
+        "provider": AWS,
+        "instances": instances,
+    }
     if module:
         resource["module"] = module
     return resource
@@ -104,67 +134,174 @@ def terraform_state(world: World, serial: int = 1) -> dict[str, Any]:
     vpc = ec2.describe_vpcs(VpcIds=[world.vpc_id])["Vpcs"][0]
     group = ec2.describe_security_groups(GroupIds=[world.security_group_id])["SecurityGroups"][0]
     reservations = ec2.describe_instances(InstanceIds=world.instance_ids)["Reservations"]
-    instances = sorted((i for r in reservations for i in r["Instances"]),
-                       key=lambda i: i["InstanceId"])
-    rule = {"cidr_blocks": ["10.0.0.0/16"], "description": "", "from_port": 443,
-            "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "tcp",
-            "security_groups": [], "self": False, "to_port": 443}
-    egress = {"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 0,
-              "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "-1",
-              "security_groups": [], "self": False, "to_port": 0}
+    instances = sorted(
+        (i for r in reservations for i in r["Instances"]), key=lambda i: i["InstanceId"]
+    )
+    rule = {
+        "cidr_blocks": ["10.0.0.0/16"],
+        "description": "",
+        "from_port": 443,
+        "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [],
+        "protocol": "tcp",
+        "security_groups": [],
+        "self": False,
+        "to_port": 443,
+    }
+    egress = {
+        "cidr_blocks": ["0.0.0.0/0"],
+        "description": "",
+        "from_port": 0,
+        "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [],
+        "protocol": "-1",
+        "security_groups": [],
+        "self": False,
+        "to_port": 0,
+    }
     vpc_tags = _tags(vpc.get("Tags"))
+    # A refresh drops what no longer exists; so does this read-back.
+    existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    buckets = {key: name for key, name in world.buckets.items() if name in existing}
     resources = [
-        _resource("aws_vpc", "main", [{"schema_version": 1, "attributes": {
-            "id": vpc["VpcId"], "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{vpc['VpcId']}",
-            "cidr_block": vpc["CidrBlock"], "instance_tenancy": vpc["InstanceTenancy"],
-            "enable_dns_support": True, "enable_dns_hostnames": False,
-            "dhcp_options_id": vpc.get("DhcpOptionsId", ""), "owner_id": ACCOUNT,
-            "tags": vpc_tags, "tags_all": vpc_tags}}]),
-        _resource("aws_security_group", "web", [{"schema_version": 1, "attributes": {
-            "id": group["GroupId"],
-            "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group['GroupId']}",
-            "name": group["GroupName"], "description": group["Description"],
-            "vpc_id": world.vpc_id, "owner_id": ACCOUNT, "ingress": [rule], "egress": [egress],
-            "revoke_rules_on_delete": False, "tags": {}, "tags_all": {}},
-            "dependencies": ["aws_vpc.main"]}]),
-        _resource("aws_instance", "app", [
-            {"index_key": n, "schema_version": 1, "attributes": {
-                "id": i["InstanceId"],
-                "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{i['InstanceId']}",
-                "ami": i["ImageId"], "instance_type": i["InstanceType"],
-                "availability_zone": i["Placement"]["AvailabilityZone"],
-                "subnet_id": i["SubnetId"], "private_ip": i["PrivateIpAddress"],
-                "vpc_security_group_ids": [g["GroupId"] for g in i["SecurityGroups"]],
-                "security_groups": [], "key_name": "", "iam_instance_profile": "",
-                "monitoring": False, "ebs_optimized": False, "source_dest_check": True,
-                "instance_state": "running", "tenancy": "default", "user_data": None,
-                "tags": _tags(i.get("Tags")), "tags_all": _tags(i.get("Tags"))},
-             "dependencies": ["aws_security_group.web"]}
-            for n, i in enumerate(instances)
-        ]),
-        _resource("aws_s3_bucket", "data", [
-            {"index_key": key, "schema_version": 0, "attributes": {
-                "id": name, "bucket": name, "arn": f"arn:aws:s3:::{name}", "region": REGION,
-                "bucket_domain_name": f"{name}.s3.amazonaws.com", "force_destroy": False,
-                "versioning": [{"enabled": False, "mfa_delete": False}],
-                "tags": _tags(s3.get_bucket_tagging(Bucket=name)["TagSet"]),
-                "tags_all": _tags(s3.get_bucket_tagging(Bucket=name)["TagSet"])}}
-            for key, name in sorted(world.buckets.items())
-        ]),
+        _resource(
+            "aws_vpc",
+            "main",
+            [
+                {
+                    "schema_version": 1,
+                    "attributes": {
+                        "id": vpc["VpcId"],
+                        "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{vpc['VpcId']}",
+                        "cidr_block": vpc["CidrBlock"],
+                        "instance_tenancy": vpc["InstanceTenancy"],
+                        "enable_dns_support": True,
+                        "enable_dns_hostnames": False,
+                        "dhcp_options_id": vpc.get("DhcpOptionsId", ""),
+                        "owner_id": ACCOUNT,
+                        "tags": vpc_tags,
+                        "tags_all": vpc_tags,
+                    },
+                }
+            ],
+        ),
+        _resource(
+            "aws_security_group",
+            "web",
+            [
+                {
+                    "schema_version": 1,
+                    "attributes": {
+                        "id": group["GroupId"],
+                        "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group['GroupId']}",
+                        "name": group["GroupName"],
+                        "description": group["Description"],
+                        "vpc_id": world.vpc_id,
+                        "owner_id": ACCOUNT,
+                        "ingress": [rule],
+                        "egress": [egress],
+                        "revoke_rules_on_delete": False,
+                        "tags": {},
+                        "tags_all": {},
+                    },
+                    "dependencies": ["aws_vpc.main"],
+                }
+            ],
+        ),
+        _resource(
+            "aws_instance",
+            "app",
+            [
+                {
+                    "index_key": n,
+                    "schema_version": 1,
+                    "attributes": {
+                        "id": i["InstanceId"],
+                        "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{i['InstanceId']}",
+                        "ami": i["ImageId"],
+                        "instance_type": i["InstanceType"],
+                        "availability_zone": i["Placement"]["AvailabilityZone"],
+                        "subnet_id": i["SubnetId"],
+                        "private_ip": i["PrivateIpAddress"],
+                        "vpc_security_group_ids": [g["GroupId"] for g in i["SecurityGroups"]],
+                        "security_groups": [],
+                        "key_name": "",
+                        "iam_instance_profile": "",
+                        "monitoring": False,
+                        "ebs_optimized": False,
+                        "source_dest_check": True,
+                        "instance_state": "running",
+                        "tenancy": "default",
+                        "user_data": None,
+                        "tags": _tags(i.get("Tags")),
+                        "tags_all": _tags(i.get("Tags")),
+                    },
+                    "dependencies": ["aws_security_group.web"],
+                }
+                for n, i in enumerate(instances)
+            ],
+        ),
+        _resource(
+            "aws_s3_bucket",
+            "data",
+            [
+                {
+                    "index_key": key,
+                    "schema_version": 0,
+                    "attributes": {
+                        "id": name,
+                        "bucket": name,
+                        "arn": f"arn:aws:s3:::{name}",
+                        "region": REGION,
+                        "bucket_domain_name": f"{name}.s3.amazonaws.com",
+                        "force_destroy": False,
+                        "versioning": [{"enabled": False, "mfa_delete": False}],
+                        "tags": _tags(s3.get_bucket_tagging(Bucket=name)["TagSet"]),
+                        "tags_all": _tags(s3.get_bucket_tagging(Bucket=name)["TagSet"]),
+                    },
+                }
+                for key, name in sorted(buckets.items())
+            ],
+        ),
     ]
     role = iam.get_role(RoleName=world.role_name)["Role"]
-    resources.append(_resource("aws_iam_role", "app", [{"schema_version": 0, "attributes": {
-        "id": role["RoleName"], "name": role["RoleName"], "arn": role["Arn"],
-        "unique_id": role["RoleId"], "path": role["Path"],
-        "description": role.get("Description", ""),
-        "max_session_duration": role.get("MaxSessionDuration", 3600),
-        "assume_role_policy": json.dumps(TRUST_POLICY, separators=(",", ":"), sort_keys=True),
-        "permissions_boundary": "", "force_detach_policies": False,
-        "tags": _tags(role.get("Tags")), "tags_all": _tags(role.get("Tags"))}}],
-        module="module.iam"))
-    return {"version": 4, "terraform_version": "1.11.4", "serial": serial,
-            "lineage": "4f3b4bde-7a7e-4a31-9a55-3c1ad2f1de80", "outputs": {},
-            "resources": resources, "check_results": None}
+    resources.append(
+        _resource(
+            "aws_iam_role",
+            "app",
+            [
+                {
+                    "schema_version": 0,
+                    "attributes": {
+                        "id": role["RoleName"],
+                        "name": role["RoleName"],
+                        "arn": role["Arn"],
+                        "unique_id": role["RoleId"],
+                        "path": role["Path"],
+                        "description": role.get("Description", ""),
+                        "max_session_duration": role.get("MaxSessionDuration", 3600),
+                        "assume_role_policy": json.dumps(
+                            TRUST_POLICY, separators=(",", ":"), sort_keys=True
+                        ),
+                        "permissions_boundary": "",
+                        "force_detach_policies": False,
+                        "tags": _tags(role.get("Tags")),
+                        "tags_all": _tags(role.get("Tags")),
+                    },
+                }
+            ],
+            module="module.iam",
+        )
+    )
+    return {
+        "version": 4,
+        "terraform_version": "1.11.4",
+        "serial": serial,
+        "lineage": "4f3b4bde-7a7e-4a31-9a55-3c1ad2f1de80",
+        "outputs": {},
+        "resources": resources,
+        "check_results": None,
+    }
 
 
 def drift_out_of_band(world: World) -> dict[str, set[str]]:
@@ -175,9 +312,17 @@ def drift_out_of_band(world: World) -> dict[str, set[str]]:
     ec2.modify_instance_attribute(InstanceId=resized, InstanceType={"Value": "t3.large"})
     ec2.start_instances(InstanceIds=[resized])
     ec2.create_tags(Resources=[world.vpc_id], Tags=[{"Key": "Owner", "Value": "someone-else"}])
-    ec2.authorize_security_group_ingress(GroupId=world.security_group_id, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=world.security_group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
     s3.delete_bucket(Bucket=world.buckets["assets"])
     shadow = f"shadow-it-{world.vpc_id[-8:]}"
     s3.create_bucket(Bucket=shadow)
@@ -210,8 +355,10 @@ def main() -> int:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-        "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo",
-        "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": os.devnull,
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "DRIFTMGR_DATA_DIR": str(workdir / "store"),
         "DRIFTMGR_ACTOR": "demo@driftmgr",
@@ -225,20 +372,42 @@ def main() -> int:
         state = workdir / "terraform.tfstate"
         state.write_text(json.dumps(terraform_state(world), indent=2))
         print(f"wrote {state} for {len(world.instance_ids) + len(world.buckets) + 3} resources")
-        clean = _driftmgr("drift", "detect", "--state", str(state), "--provider", "aws",
-                          "--region", REGION, env=env)
+        clean = _driftmgr(
+            "drift",
+            "detect",
+            "--state",
+            str(state),
+            "--provider",
+            "aws",
+            "--region",
+            REGION,
+            env=env,
+        )
         expected = drift_out_of_band(world)
-        print("\nchanged behind Terraform's back: "
-              + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in expected.items()))
+        print(
+            "\nchanged behind Terraform's back: "
+            + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in expected.items())
+        )
         _driftmgr("discover", "--provider", "aws", "--region", REGION, env=env)
-        drifted = _driftmgr("drift", "detect", "--state", str(state), "--provider", "aws",
-                            "--region", REGION, env=env)
+        drifted = _driftmgr(
+            "drift",
+            "detect",
+            "--state",
+            str(state),
+            "--provider",
+            "aws",
+            "--region",
+            REGION,
+            env=env,
+        )
     finally:
         server.stop()
     print(f"\nexit codes: before the changes {clean} (no drift), after {drifted} (drift found)")
-    print(f"the event log and read models are in {workdir / 'store'}; e.g.\n"
-          f"  DRIFTMGR_DATA_DIR={workdir / 'store'} .venv/bin/driftmgr drift report <run id> "
-          "--output json")
+    print(
+        f"the event log and read models are in {workdir / 'store'}; e.g.\n"
+        f"  DRIFTMGR_DATA_DIR={workdir / 'store'} .venv/bin/driftmgr drift report <run id> "
+        "--output json"
+    )
     return 0 if (clean, drifted) == (0, 2) else 1
 
 

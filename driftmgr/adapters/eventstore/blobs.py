@@ -46,6 +46,9 @@ class BlobStore:
         self._level = compression_level
         _metadata.create_all(engine)
 
+    def close(self) -> None:
+        self._engine.dispose()
+
     @staticmethod
     def hash_of(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()

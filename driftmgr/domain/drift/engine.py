@@ -37,8 +37,18 @@ SENSITIVE_VALUE = "(sensitive)"
 
 #: Attribute names that hold secrets whatever the state's sensitive_attributes say.
 _SECRET_NAMES = frozenset(
-    {"password", "master_password", "secret", "secret_string", "private_key", "token",
-     "access_key", "secret_key", "client_secret", "auth_token"}
+    {
+        "password",
+        "master_password",
+        "secret",
+        "secret_string",
+        "private_key",
+        "token",
+        "access_key",
+        "secret_key",
+        "client_secret",
+        "auth_token",
+    }
 )
 
 _KIND_ORDER: dict[DriftKind, int] = {"modified": 0, "missing": 1, "unmanaged": 2, "unobserved": 3}

@@ -22,8 +22,16 @@ __all__ = [
 ]
 
 _POLICY_LIST_KEYS = frozenset(
-    {"Action", "NotAction", "Resource", "NotResource", "AWS", "Service", "Federated",
-     "CanonicalUser"}
+    {
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "AWS",
+        "Service",
+        "Federated",
+        "CanonicalUser",
+    }
 )
 
 
@@ -93,9 +101,7 @@ def canonical_policy(document: Any) -> Any:
     return canonical
 
 
-def normalise_attribute(
-    value: Any, *, is_set: bool = False, is_policy: bool = False
-) -> Any:
+def normalise_attribute(value: Any, *, is_set: bool = False, is_policy: bool = False) -> Any:
     """Normalise one top-level attribute value: policy → empties → set order."""
     if is_policy and not is_empty(value):
         value = canonical_policy(value)

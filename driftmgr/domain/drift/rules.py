@@ -29,20 +29,36 @@ _RULES: dict[str, TypeRules] = {
     "aws_instance": TypeRules(
         sets=frozenset({"vpc_security_group_ids", "security_groups"}),
         # public_ip/instance_state change on every stop/start without anyone drifting.
-        ignored=frozenset({"instance_state", "public_ip", "public_dns", "private_dns",
-                           "primary_network_interface_id", "tenancy"}),
+        ignored=frozenset(
+            {
+                "instance_state",
+                "public_ip",
+                "public_dns",
+                "private_dns",
+                "primary_network_interface_id",
+                "tenancy",
+            }
+        ),
     ),
     "aws_vpc": TypeRules(
-        ignored=frozenset({"dhcp_options_id", "main_route_table_id", "default_network_acl_id",
-                           "default_route_table_id", "default_security_group_id"}),
+        ignored=frozenset(
+            {
+                "dhcp_options_id",
+                "main_route_table_id",
+                "default_network_acl_id",
+                "default_route_table_id",
+                "default_security_group_id",
+            }
+        ),
     ),
     "aws_security_group": TypeRules(
         sets=frozenset({"ingress", "egress"}),
     ),
     "aws_s3_bucket": TypeRules(
         policies=frozenset({"policy"}),
-        ignored=frozenset({"bucket_domain_name", "bucket_regional_domain_name", "region",
-                           "hosted_zone_id"}),
+        ignored=frozenset(
+            {"bucket_domain_name", "bucket_regional_domain_name", "region", "hosted_zone_id"}
+        ),
     ),
     "aws_iam_role": TypeRules(
         policies=frozenset({"assume_role_policy"}),

@@ -28,10 +28,17 @@ def managed(type_: str, name: str, attributes: dict[str, Any], **kw: Any) -> Sta
     )
 
 
-def live(type_: str, id_: str, attributes: dict[str, Any], region: str = REGION,
-         **kw: Any) -> LiveResource:
-    return LiveResource(type=type_, id=id_, provider="aws", region=region,
-                        attributes={"id": id_, **attributes}, **kw)
+def live(
+    type_: str, id_: str, attributes: dict[str, Any], region: str = REGION, **kw: Any
+) -> LiveResource:
+    return LiveResource(
+        type=type_,
+        id=id_,
+        provider="aws",
+        region=region,
+        attributes={"id": id_, **attributes},
+        **kw,
+    )
 
 
 def scanned(type_: str, *resources: LiveResource, region: str = REGION) -> ScanOutcome:
@@ -39,16 +46,25 @@ def scanned(type_: str, *resources: LiveResource, region: str = REGION) -> ScanO
 
 
 def vpc_state(id_: str = "vpc-1", **attributes: Any) -> StateResource:
-    base = {"id": id_, "arn": f"arn:aws:ec2:{REGION}:123456789012:vpc/{id_}",
-            "cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}, "tags_all": {"Name": "main"}}
+    base = {
+        "id": id_,
+        "arn": f"arn:aws:ec2:{REGION}:123456789012:vpc/{id_}",
+        "cidr_block": "10.0.0.0/16",
+        "tags": {"Name": "main"},
+        "tags_all": {"Name": "main"},
+    }
     return managed("aws_vpc", "main", {**base, **attributes})
 
 
 def test_identical_resources_are_in_sync_and_not_listed() -> None:
     findings = detect_drift(
         [vpc_state()],
-        [scanned("aws_vpc", live("aws_vpc", "vpc-1", {"cidr_block": "10.0.0.0/16",
-                                                      "tags": {"Name": "main"}}))],
+        [
+            scanned(
+                "aws_vpc",
+                live("aws_vpc", "vpc-1", {"cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}}),
+            )
+        ],
         SCOPE,
     )
     assert findings.items == []
@@ -60,8 +76,12 @@ def test_identical_resources_are_in_sync_and_not_listed() -> None:
 def test_changed_attribute_is_reported_at_its_path_with_expected_and_actual() -> None:
     findings = detect_drift(
         [vpc_state()],
-        [scanned("aws_vpc", live("aws_vpc", "vpc-1", {"cidr_block": "10.9.0.0/16",
-                                                      "tags": {"Name": "main"}}))],
+        [
+            scanned(
+                "aws_vpc",
+                live("aws_vpc", "vpc-1", {"cidr_block": "10.9.0.0/16", "tags": {"Name": "main"}}),
+            )
+        ],
         SCOPE,
     )
     (item,) = findings.items
@@ -75,8 +95,7 @@ def test_changed_attribute_is_reported_at_its_path_with_expected_and_actual() ->
 def test_removed_tag_is_reported_per_key() -> None:
     findings = detect_drift(
         [vpc_state()],
-        [scanned("aws_vpc", live("aws_vpc", "vpc-1", {"cidr_block": "10.0.0.0/16",
-                                                      "tags": {}}))],
+        [scanned("aws_vpc", live("aws_vpc", "vpc-1", {"cidr_block": "10.0.0.0/16", "tags": {}}))],
         SCOPE,
     )
     (item,) = findings.items
@@ -88,8 +107,16 @@ def test_live_tags_are_compared_with_tags_all_so_default_tags_are_not_drift() ->
     state = vpc_state(tags={"Name": "main"}, tags_all={"Name": "main", "Team": "platform"})
     findings = detect_drift(
         [state],
-        [scanned("aws_vpc", live("aws_vpc", "vpc-1", {
-            "cidr_block": "10.0.0.0/16", "tags": {"Name": "main", "Team": "platform"}}))],
+        [
+            scanned(
+                "aws_vpc",
+                live(
+                    "aws_vpc",
+                    "vpc-1",
+                    {"cidr_block": "10.0.0.0/16", "tags": {"Name": "main", "Team": "platform"}},
+                ),
+            )
+        ],
         SCOPE,
     )
     assert findings.items == []
@@ -112,8 +139,7 @@ def test_resource_in_no_state_is_reported_unmanaged_without_address() -> None:
 
 
 def test_cloud_created_default_is_not_unmanaged_but_matches_when_a_state_claims_it() -> None:
-    default_vpc = live("aws_vpc", "vpc-default", {"cidr_block": "172.31.0.0/16"},
-                       is_default=True)
+    default_vpc = live("aws_vpc", "vpc-default", {"cidr_block": "172.31.0.0/16"}, is_default=True)
     assert detect_drift([], [scanned("aws_vpc", default_vpc)], SCOPE).items == []
     claimed = vpc_state("vpc-default", cidr_block="172.31.0.0/16", tags={}, tags_all={})
     findings = detect_drift([claimed], [scanned("aws_vpc", default_vpc)], SCOPE)
@@ -121,8 +147,12 @@ def test_cloud_created_default_is_not_unmanaged_but_matches_when_a_state_claims_
 
 
 def test_failed_listing_makes_state_resources_unobserved_never_missing() -> None:
-    failed = ScanOutcome(provider="aws", type="aws_vpc", region=REGION,
-                         unobserved_reason="access denied: UnauthorizedOperation")
+    failed = ScanOutcome(
+        provider="aws",
+        type="aws_vpc",
+        region=REGION,
+        unobserved_reason="access denied: UnauthorizedOperation",
+    )
     findings = detect_drift([vpc_state()], [failed], SCOPE)
     (item,) = findings.items
     assert item.kind == "unobserved"
@@ -131,8 +161,11 @@ def test_failed_listing_makes_state_resources_unobserved_never_missing() -> None
 
 
 def test_type_driftmgr_cannot_list_is_unobserved_with_reason() -> None:
-    lambda_fn = managed("aws_lambda_function", "f", {
-        "id": "f", "arn": f"arn:aws:lambda:{REGION}:123456789012:function:f"})
+    lambda_fn = managed(
+        "aws_lambda_function",
+        "f",
+        {"id": "f", "arn": f"arn:aws:lambda:{REGION}:123456789012:function:f"},
+    )
     (item,) = detect_drift([lambda_fn], [], SCOPE).items
     assert item.kind == "unobserved"
     assert "cannot list aws_lambda_function" in (item.reason or "")
@@ -145,14 +178,26 @@ def test_resources_outside_the_scanned_regions_are_left_out() -> None:
 
 
 def test_other_providers_data_sources_and_deposed_objects_are_not_compared() -> None:
-    random_pet = StateResource(address="random_pet.x", mode="managed", type="random_pet",
-                               name="x", provider="random", provider_config="p", id="x")
+    random_pet = StateResource(
+        address="random_pet.x",
+        mode="managed",
+        type="random_pet",
+        name="x",
+        provider="random",
+        provider_config="p",
+        id="x",
+    )
     data_vpc = managed("aws_vpc", "d", {"id": "vpc-7"}, mode="data")
     deposed = vpc_state("vpc-old", deposed="abcd1234")
     findings = detect_drift(
         [random_pet, data_vpc, deposed],
-        [scanned("aws_vpc", live("aws_vpc", "vpc-old", {"cidr_block": "10.0.0.0/16"}),
-                 live("aws_vpc", "vpc-7", {"cidr_block": "10.7.0.0/16"}))],
+        [
+            scanned(
+                "aws_vpc",
+                live("aws_vpc", "vpc-old", {"cidr_block": "10.0.0.0/16"}),
+                live("aws_vpc", "vpc-7", {"cidr_block": "10.7.0.0/16"}),
+            )
+        ],
         SCOPE,
     )
     # vpc-old is still Terraform's (deposed); vpc-7 is only read by a data source.
@@ -160,21 +205,46 @@ def test_other_providers_data_sources_and_deposed_objects_are_not_compared() -> 
 
 
 def test_security_group_rules_compare_as_a_set_and_opening_to_the_world_is_critical() -> None:
-    ssh = {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"],
-           "description": ""}
-    https = {"from_port": 443, "to_port": 443, "protocol": "tcp",
-             "cidr_blocks": ["10.1.0.0/16", "10.0.0.0/16"]}
-    state = managed("aws_security_group", "web", {
-        "id": "sg-1", "arn": f"arn:aws:ec2:{REGION}:123456789012:security-group/sg-1",
-        "name": "web", "ingress": [ssh, https], "egress": [], "tags": {}, "tags_all": {}})
+    ssh = {
+        "from_port": 22,
+        "to_port": 22,
+        "protocol": "tcp",
+        "cidr_blocks": ["10.0.0.0/8"],
+        "description": "",
+    }
+    https = {
+        "from_port": 443,
+        "to_port": 443,
+        "protocol": "tcp",
+        "cidr_blocks": ["10.1.0.0/16", "10.0.0.0/16"],
+    }
+    state = managed(
+        "aws_security_group",
+        "web",
+        {
+            "id": "sg-1",
+            "arn": f"arn:aws:ec2:{REGION}:123456789012:security-group/sg-1",
+            "name": "web",
+            "ingress": [ssh, https],
+            "egress": [],
+            "tags": {},
+            "tags_all": {},
+        },
+    )
     reordered = {**https, "cidr_blocks": ["10.0.0.0/16", "10.1.0.0/16"]}
-    same = live("aws_security_group", "sg-1", {"name": "web", "ingress": [reordered, ssh],
-                                               "egress": [], "tags": {}})
+    same = live(
+        "aws_security_group",
+        "sg-1",
+        {"name": "web", "ingress": [reordered, ssh], "egress": [], "tags": {}},
+    )
     assert detect_drift([state], [scanned("aws_security_group", same)], SCOPE).items == []
 
     world = {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}
-    opened = live("aws_security_group", "sg-1", {"name": "web", "ingress": [ssh, https, world],
-                                                 "egress": [], "tags": {}})
+    opened = live(
+        "aws_security_group",
+        "sg-1",
+        {"name": "web", "ingress": [ssh, https, world], "egress": [], "tags": {}},
+    )
     (item,) = detect_drift([state], [scanned("aws_security_group", opened)], SCOPE).items
     (change,) = item.changes
     assert change.path == "ingress"
@@ -183,31 +253,73 @@ def test_security_group_rules_compare_as_a_set_and_opening_to_the_world_is_criti
 
 
 def test_semantically_equal_policies_are_in_sync() -> None:
-    stored = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "sts:AssumeRole",
-        "Principal": {"Service": "ec2.amazonaws.com"}}]}, separators=(",", ":"))
-    reformatted = json.dumps({"Statement": {"Principal": {"Service": ["ec2.amazonaws.com"]},
-                                            "Action": ["sts:AssumeRole"], "Effect": "Allow"},
-                              "Version": "2012-10-17"}, indent=4)
-    role = managed("aws_iam_role", "r", {"id": "r", "name": "r", "assume_role_policy": stored,
-                                         "tags": {}, "tags_all": {}})
+    stored = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                }
+            ],
+        },
+        separators=(",", ":"),
+    )
+    reformatted = json.dumps(
+        {
+            "Statement": {
+                "Principal": {"Service": ["ec2.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"],
+                "Effect": "Allow",
+            },
+            "Version": "2012-10-17",
+        },
+        indent=4,
+    )
+    role = managed(
+        "aws_iam_role",
+        "r",
+        {"id": "r", "name": "r", "assume_role_policy": stored, "tags": {}, "tags_all": {}},
+    )
     findings = detect_drift(
         [role],
-        [scanned("aws_iam_role", live("aws_iam_role", "r", {
-            "name": "r", "assume_role_policy": reformatted, "tags": {}}), region="global")],
+        [
+            scanned(
+                "aws_iam_role",
+                live(
+                    "aws_iam_role",
+                    "r",
+                    {"name": "r", "assume_role_policy": reformatted, "tags": {}},
+                ),
+                region="global",
+            )
+        ],
         SCOPE,
     )
     assert findings.items == [] and findings.summary.in_sync == 1
 
 
 def test_sensitive_values_are_redacted_in_changes() -> None:
-    state = managed("aws_db_instance", "db", {
-        "id": "db-1", "arn": f"arn:aws:rds:{REGION}:123456789012:db:db-1",
-        "password": "hunter2", "token_value": "abc"}, sensitive_paths=(("token_value",),))
+    state = managed(
+        "aws_db_instance",
+        "db",
+        {
+            "id": "db-1",
+            "arn": f"arn:aws:rds:{REGION}:123456789012:db:db-1",
+            "password": "hunter2",
+            "token_value": "abc",
+        },
+        sensitive_paths=(("token_value",),),
+    )
     findings = detect_drift(
         [state],
-        [scanned("aws_db_instance", live("aws_db_instance", "db-1", {
-            "password": "changed", "token_value": "xyz"}))],
+        [
+            scanned(
+                "aws_db_instance",
+                live("aws_db_instance", "db-1", {"password": "changed", "token_value": "xyz"}),
+            )
+        ],
         SCOPE,
     )
     (item,) = findings.items
@@ -222,8 +334,20 @@ def test_attributes_the_state_does_not_record_are_not_compared() -> None:
     state = vpc_state()
     findings = detect_drift(
         [state],
-        [scanned("aws_vpc", live("aws_vpc", "vpc-1", {
-            "cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}, "enable_dns_hostnames": True}))],
+        [
+            scanned(
+                "aws_vpc",
+                live(
+                    "aws_vpc",
+                    "vpc-1",
+                    {
+                        "cidr_block": "10.0.0.0/16",
+                        "tags": {"Name": "main"},
+                        "enable_dns_hostnames": True,
+                    },
+                ),
+            )
+        ],
         SCOPE,
     )
     assert findings.items == []
@@ -232,10 +356,14 @@ def test_attributes_the_state_does_not_record_are_not_compared() -> None:
 def test_summary_counts_and_scores_follow_the_contract() -> None:
     findings = detect_drift(
         [vpc_state("vpc-1"), vpc_state("vpc-2"), vpc_state("vpc-3")],
-        [scanned("aws_vpc",
-                 live("aws_vpc", "vpc-1", {"cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}}),
-                 live("aws_vpc", "vpc-2", {"cidr_block": "10.2.0.0/16", "tags": {"Name": "main"}}),
-                 live("aws_vpc", "vpc-9", {"cidr_block": "10.9.0.0/16"}))],
+        [
+            scanned(
+                "aws_vpc",
+                live("aws_vpc", "vpc-1", {"cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}}),
+                live("aws_vpc", "vpc-2", {"cidr_block": "10.2.0.0/16", "tags": {"Name": "main"}}),
+                live("aws_vpc", "vpc-9", {"cidr_block": "10.9.0.0/16"}),
+            )
+        ],
         SCOPE,
     )
     s = findings.summary

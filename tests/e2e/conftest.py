@@ -1,0 +1,113 @@
+"""End-to-end helpers: the driftmgr CLI as a user runs it, against the moto server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DRIFTMGR = str(Path(sys.executable).with_name("driftmgr"))
+
+#: The top-level and per-drift keys of drift-report contract v1 (shared/design/drift-report.md).
+REPORT_KEYS = {
+    "schema_version",
+    "run_id",
+    "status",
+    "started_at",
+    "completed_at",
+    "sources",
+    "scope",
+    "summary",
+    "drifts",
+}
+SUMMARY_KEYS = {
+    "total",
+    "managed",
+    "in_sync",
+    "modified",
+    "missing",
+    "unmanaged",
+    "unobserved",
+    "ignored",
+    "coverage",
+    "compliance_score",
+}
+DRIFT_KEYS = {
+    "kind",
+    "address",
+    "type",
+    "id",
+    "provider",
+    "region",
+    "severity",
+    "changes",
+    "reason",
+}
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "store"
+    monkeypatch.setenv("DRIFTMGR_DATA_DIR", str(path))
+    monkeypatch.setenv("DRIFTMGR_ACTOR", "e2e@test")
+    monkeypatch.delenv("DRIFTMGR_API_URL", raising=False)
+    monkeypatch.delenv("DRIFTMGR_DATABASE_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def driftmgr(data_dir: Path) -> Callable[..., Ran]:
+    """Run the installed `driftmgr` console script in a subprocess with this test's env."""
+
+    def run(*args: str, timeout: float = 120) -> Ran:
+        done = subprocess.run(
+            [DRIFTMGR, *args],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=timeout,
+            check=False,
+        )
+        return Ran(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+def assert_matches_contract(report: dict[str, Any]) -> None:
+    import msgspec
+
+    from driftmgr.domain.drift.report import DriftReport
+
+    assert set(report) >= REPORT_KEYS, REPORT_KEYS - set(report)
+    assert set(report["summary"]) >= SUMMARY_KEYS
+    for drift in report["drifts"]:
+        assert set(drift) >= DRIFT_KEYS, DRIFT_KEYS - set(drift)
+        for change in drift["changes"]:
+            assert {"path", "expected", "actual"} <= set(change)
+    # and every value has the contract's type
+    msgspec.convert(report, DriftReport, strict=False)
+    assert report["schema_version"] == 1
+
+
+def kinds(report: dict[str, Any]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for drift in report["drifts"]:
+        found.setdefault(drift["kind"], set()).add(drift["address"] or drift["id"])
+    return found

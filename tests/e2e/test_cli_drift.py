@@ -1,0 +1,127 @@
+"""The main job through the CLI: moto → resources → state file → drift detect → report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from demo.aws_drift import REGION, World, apply, client, drift_out_of_band, terraform_state
+
+from tests.e2e.conftest import Ran, assert_matches_contract, kinds
+
+
+def detect(driftmgr: Callable[..., Ran], state: Path, *extra: str) -> Ran:
+    return driftmgr(
+        "drift", "detect", "--state", str(state), "--provider", "aws", "--region", REGION, *extra
+    )
+
+
+def test_drift_detect_reports_real_drift_as_json_and_exits_2_then_0_once_fixed(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path
+) -> None:
+    world = apply("e2e")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world)))
+
+    clean = detect(driftmgr, state, "--output", "json")
+    assert clean.code == 0, clean.stderr
+    report = clean.json()  # stdout holds the report and nothing else
+    assert_matches_contract(report)
+    assert report["status"] == "completed" and report["drifts"] == []
+    assert report["summary"]["in_sync"] == report["summary"]["total"] == 7
+
+    expected = drift_out_of_band(world)
+    drifted = detect(driftmgr, state, "--output", "json")
+    assert drifted.code == 2, drifted.stderr
+    report = drifted.json()
+    assert_matches_contract(report)
+    assert kinds(report) == expected
+    summary = report["summary"]
+    assert (summary["modified"], summary["missing"], summary["unmanaged"]) == (3, 1, 1)
+    # managed (3 in sync + 3 modified) / (managed + 1 unmanaged + 1 missing)
+    assert summary["coverage"] == round(6 / 8 * 100, 2)
+    by_address = {d["address"]: d for d in report["drifts"] if d["address"]}
+    resized = by_address["aws_instance.app[0]"]
+    assert resized["changes"] == [
+        {"path": "instance_type", "expected": "t3.micro", "actual": "t3.large"}
+    ]
+    opened = by_address["aws_security_group.web"]
+    assert opened["severity"] == "critical"
+    assert [r["cidr_blocks"] for r in opened["changes"][0]["added"]] == [["0.0.0.0/0"]]
+    assert by_address["aws_vpc.main"]["changes"] == [
+        {"path": "tags.Owner", "expected": "platform", "actual": "someone-else"}
+    ]
+    assert report["sources"][0]["uri"] == f"tfstate://{state.resolve()}"
+
+    # `drift report` reads the same run back, from the same store.
+    again = driftmgr("drift", "report", report["run_id"], "--output", "json")
+    assert again.code == 2 and again.json() == report
+
+    # Put the cloud back the way the state says it should be.
+    put_back(world, shadow=next(iter(expected["unmanaged"])))
+    fixed = detect(driftmgr, state, "--output", "json")
+    assert fixed.code == 0, fixed.stdout
+    assert fixed.json()["summary"]["in_sync"] == 7
+
+
+def put_back(world: World, shadow: str) -> None:
+    ec2, s3 = client("ec2"), client("s3")
+    resized = world.instance_ids[0]
+    ec2.stop_instances(InstanceIds=[resized])
+    ec2.modify_instance_attribute(InstanceId=resized, InstanceType={"Value": "t3.micro"})
+    ec2.start_instances(InstanceIds=[resized])
+    ec2.create_tags(Resources=[world.vpc_id], Tags=[{"Key": "Owner", "Value": "platform"}])
+    ec2.revoke_security_group_ingress(
+        GroupId=world.security_group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    assets = world.buckets["assets"]
+    s3.create_bucket(Bucket=assets)
+    s3.put_bucket_tagging(Bucket=assets, Tagging={"TagSet": [{"Key": "Data", "Value": "assets"}]})
+    s3.delete_bucket(Bucket=shadow)
+
+
+def test_table_output_shows_each_finding_and_the_summary(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path
+) -> None:
+    world = apply("table")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world)))
+    drift_out_of_band(world)
+    result = detect(driftmgr, state)
+    assert result.code == 2
+    assert "aws_instance.app[0]" in result.stdout
+    assert "instance_type: t3.micro → t3.large" in result.stdout
+    assert "3 modified, 1 missing, 1 unmanaged" in result.stdout
+    assert result.stdout.count("\n") > 5
+    assert "completed" in result.stderr  # progress goes to stderr
+
+
+def test_state_import_and_discover_print_their_json_results(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path
+) -> None:
+    world = apply("import")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world, serial=5)))
+    imported = driftmgr("state", "import", str(state), "--output", "json")
+    assert imported.code == 0, imported.stderr
+    body = imported.json()
+    assert (body["serial"], body["resource_count"], body["versions"]) == (5, 7, 1)
+    assert body["lineage"] == "4f3b4bde-7a7e-4a31-9a55-3c1ad2f1de80"
+    # Re-importing the same content records nothing new.
+    assert driftmgr("state", "import", str(state), "--output", "json").json()["versions"] == 1
+
+    discovered = driftmgr("discover", "--provider", "aws", "--region", REGION, "--output", "json")
+    assert discovered.code == 0, discovered.stderr
+    result = discovered.json()
+    assert result["status"] == "completed" and result["unobserved"] == []
+    assert result["resource_counts"]["aws_instance"] == 2
+    assert result["resource_counts"]["aws_iam_role"] == 1

@@ -1,0 +1,121 @@
+"""In-memory stand-ins for the cloud side of the InventoryProvider port.
+
+They implement the same protocol as the real adapters and record what was asked, for tests
+of job mechanics that need a cloud to misbehave on cue. Everything driftmgr owns is real.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from driftmgr.adapters.providers.base import OnScanned, ProviderUnreachableError
+from driftmgr.domain.resources import LiveResource, ScanOutcome
+
+AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
+
+
+class FakeCloud:
+    """A cloud with fixed contents; can fail the next N scans or refuse access."""
+
+    name = "aws"
+
+    def __init__(
+        self,
+        resources: Sequence[LiveResource] = (),
+        *,
+        fail_scans: int = 0,
+        unreachable: bool = False,
+    ) -> None:
+        self.resources = list(resources)
+        self.fail_scans = fail_scans
+        self.unreachable = unreachable
+        self.scans: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    @property
+    def supported_types(self) -> frozenset[str]:
+        return frozenset({"aws_vpc", "aws_s3_bucket"})
+
+    def check_access(self, region: str) -> str:
+        if self.unreachable:
+            raise ProviderUnreachableError("cannot reach the fake cloud")
+        return "123456789012"
+
+    async def scan(
+        self, regions: Sequence[str], types: Sequence[str], on_scanned: OnScanned | None = None
+    ) -> list[ScanOutcome]:
+        self.scans.append((tuple(regions), tuple(types)))
+        if self.fail_scans:
+            self.fail_scans -= 1
+            raise ConnectionResetError("the fake cloud hung up")
+        outcomes = []
+        for region in regions:
+            for type_ in types:
+                outcome = ScanOutcome(
+                    provider="aws",
+                    type=type_,
+                    region=region,
+                    resources=[r for r in self.resources if r.type == type_ and r.region == region],
+                )
+                if on_scanned:
+                    on_scanned(outcome)
+                outcomes.append(outcome)
+        return outcomes
+
+
+def vpc(id_: str, cidr: str = "10.0.0.0/16", region: str = "us-east-1") -> LiveResource:
+    return LiveResource(
+        type="aws_vpc",
+        id=id_,
+        provider="aws",
+        region=region,
+        attributes={"id": id_, "cidr_block": cidr, "tags": {}},
+    )
+
+
+def state_with_vpcs(*vpcs: tuple[str, str], serial: int = 1, region: str = "us-east-1") -> str:
+    """A v4 state managing aws_vpc resources given as (id, cidr)."""
+    return json.dumps(
+        {
+            "version": 4,
+            "terraform_version": "1.11.4",
+            "serial": serial,
+            "lineage": "lin-1",
+            "outputs": {},
+            "resources": [
+                {
+                    "mode": "managed",
+                    "type": "aws_vpc",
+                    "name": f"v{n}",
+                    "provider": AWS,
+                    "instances": [
+                        {
+                            "schema_version": 1,
+                            "attributes": {
+                                "id": id_,
+                                "cidr_block": cidr,
+                                "tags": {},
+                                "tags_all": {},
+                                "arn": f"arn:aws:ec2:{region}:123456789012:vpc/{id_}",
+                            },
+                        }
+                    ],
+                }
+                for n, (id_, cidr) in enumerate(vpcs)
+            ],
+        }
+    )
+
+
+def dump_tables(engine: Any, tables: Sequence[Any]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order, for before/after comparisons."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        return {
+            t.name: sorted(
+                (tuple(repr(v) for v in row) for row in conn.execute(sa.select(t))), key=repr
+            )
+            for t in tables
+        }
