@@ -125,3 +125,19 @@ def test_state_import_and_discover_print_their_json_results(
     assert result["status"] == "completed" and result["unobserved"] == []
     assert result["resource_counts"]["aws_instance"] == 2
     assert result["resource_counts"]["aws_iam_role"] == 1
+
+
+def test_read_models_rebuilt_from_the_log_serve_the_same_report(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path
+) -> None:
+    world = apply("rebuild")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world)))
+    drift_out_of_band(world)
+    first = detect(driftmgr, state, "--output", "json")
+    assert first.code == 2, first.stderr
+    rebuilt = driftmgr("admin", "rebuild-projections")
+    assert rebuilt.code == 0, rebuilt.stderr
+    assert "rebuilt read models from" in rebuilt.stderr
+    again = driftmgr("drift", "report", first.json()["run_id"], "--output", "json")
+    assert again.json() == first.json()
