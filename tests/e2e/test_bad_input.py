@@ -41,19 +41,9 @@ def assert_refused(result: Ran, *fragments: str) -> None:
     assert result.stdout == ""
 
 
-def detect(driftmgr: Callable[..., Ran], state: Path, provider: str = "aws") -> Ran:
-    return driftmgr(
-        "drift",
-        "detect",
-        "--state",
-        str(state),
-        "--provider",
-        provider,
-        "--region",
-        REGION,
-        "--output",
-        "json",
-    )
+def detect(driftmgr: Callable[..., Ran], state: Path, *extra: str, provider: str = "aws") -> Ran:
+    scope = ["--provider", provider, "--region", REGION, "--output", "json"]
+    return driftmgr("drift", "detect", "--state", str(state), *scope, *extra)
 
 
 @pytest.mark.parametrize(
@@ -125,18 +115,7 @@ def test_an_unknown_resource_type_is_refused(
 ) -> None:
     state = tmp_path / "terraform.tfstate"
     state.write_text(VALID_STATE)
-    result = driftmgr(
-        "drift",
-        "detect",
-        "--state",
-        str(state),
-        "--provider",
-        "aws",
-        "--region",
-        REGION,
-        "--type",
-        "aws_nonsense",
-    )
+    result = detect(driftmgr, state, "--type", "aws_nonsense")
     assert_refused(result, "aws_nonsense")
     assert events_written(data_dir) == 0
 

@@ -372,34 +372,16 @@ def main() -> int:
         state = workdir / "terraform.tfstate"
         state.write_text(json.dumps(terraform_state(world), indent=2))
         print(f"wrote {state} for {len(world.instance_ids) + len(world.buckets) + 3} resources")
-        clean = _driftmgr(
-            "drift",
-            "detect",
-            "--state",
-            str(state),
-            "--provider",
-            "aws",
-            "--region",
-            REGION,
-            env=env,
-        )
+        detect = ["drift", "detect", "--state", str(state), "--provider", "aws"]
+        detect += ["--region", REGION]
+        clean = _driftmgr(*detect, env=env)
         expected = drift_out_of_band(world)
         print(
             "\nchanged behind Terraform's back: "
             + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in expected.items())
         )
         _driftmgr("discover", "--provider", "aws", "--region", REGION, env=env)
-        drifted = _driftmgr(
-            "drift",
-            "detect",
-            "--state",
-            str(state),
-            "--provider",
-            "aws",
-            "--region",
-            REGION,
-            env=env,
-        )
+        drifted = _driftmgr(*detect, env=env)
     finally:
         server.stop()
     print(f"\nexit codes: before the changes {clean} (no drift), after {drifted} (drift found)")
