@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint pytest serve bench clean
+.PHONY: demo test lint pytest tools serve bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,8 +26,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check driftmgr tests benchmarks docs
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) tools
 	$(BIN)/pytest -q
+
+## tools: azurite (Azure Blob emulator, from npm) for the azurerm backend tests, when npm exists
+tools:
+	@if [ -x .tools/node_modules/.bin/azurite-blob ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-fund --no-audit --prefix .tools azurite@3 >/dev/null || \
+		echo "note: could not install azurite; its tests will be skipped"; \
+	else echo "note: npm not found; the azurite (Azure Blob) tests will be skipped"; fi
 
 ## serve: the API on http://127.0.0.1:8000 (OpenAPI at /schema)
 serve: $(STAMP)
@@ -38,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/eventstore.py
 
 clean:
-	rm -rf $(VENV) .driftmgr .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .driftmgr .pytest_cache .mypy_cache .ruff_cache

@@ -92,7 +92,7 @@ def bootstrap(
         views,
         [
             JobsProjection(),
-            StateFilesProjection(),
+            StateFilesProjection(blobs),
             DiscoveriesProjection(blobs),
             DriftReportsProjection(blobs),
             RemediationPlansProjection(),

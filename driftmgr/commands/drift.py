@@ -8,7 +8,7 @@ import msgspec
 
 from driftmgr.commands.backend import Backend
 from driftmgr.commands.results import Accepted
-from driftmgr.commands.state import prepare_state, stage_import
+from driftmgr.commands.state import prepare_states, stage_import
 from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.state_file import StateFile
@@ -18,10 +18,12 @@ __all__ = ["DetectDrift", "StateInput", "detect_drift"]
 
 
 class StateInput(msgspec.Struct, frozen=True, kw_only=True):
-    """A state sent along with the command, imported in the same transaction."""
+    """A state to import in the same transaction: a local state sent with its content, or
+    a source URI (or glob) the server fetches."""
 
     source: str
     content: str | None = None
+    workspaces: bool = False
 
 
 class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,10 +40,14 @@ class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
 def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accepted:
     provider = backend.providers.get(command.provider)
     backend.providers.check_types(provider, command.resource_types)
-    prepared = [prepare_state(s.source, s.content) for s in command.states]
+    prepared = {
+        p.source.uri: p
+        for s in command.states
+        for p in prepare_states(s.source, s.content, workspaces=s.workspaces)
+    }
     for state_id in command.state_ids:
         backend.app.get(StateFile, state_id)
-    state_ids = [StateFile.create_id(p.source) for p in prepared] + list(command.state_ids)
+    state_ids = [StateFile.create_id(uri) for uri in prepared] + list(command.state_ids)
     try:
         run = DriftRun.request(
             state_ids=state_ids,
@@ -54,6 +60,6 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
     except DomainError as e:
         raise InvalidCommand(str(e)) from None
     provider.check_access(run.regions[0])
-    staged = [stage_import(backend, p, cause) for p in prepared]
+    staged = [stage_import(backend, p, cause) for p in prepared.values()]
     # The imports and the request are one transaction: all recorded, or none.
     return Accepted(id=run.id, position=backend.app.record(*staged, run))

@@ -9,7 +9,7 @@ import msgspec
 __all__ = ["Accepted"]
 
 
-class Accepted(msgspec.Struct, frozen=True, kw_only=True):
+class Accepted(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The aggregate a command created or changed, and the log position to wait for.
 
     Pass ``position`` as ``min_position`` to any query to read your own write.
@@ -17,3 +17,5 @@ class Accepted(msgspec.Struct, frozen=True, kw_only=True):
 
     id: UUID
     position: int
+    ids: list[UUID] | None = None
+    """Every aggregate, for commands that touch several (importing a glob of states)."""

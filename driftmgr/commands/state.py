@@ -1,85 +1,110 @@
-"""ImportState: record a new version of a Terraform state source."""
+"""ImportState: record new versions of Terraform state sources, with their analysis."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import PurePosixPath
 from uuid import UUID
 
 import msgspec
 
-from driftmgr.adapters.terraform.state import ParsedState, StateFormatError, parse_state
+from driftmgr.adapters.terraform.backends import (
+    SourceError,
+    StateObject,
+    canonical_uri,
+    expand_sources,
+    fetch_state,
+)
+from driftmgr.adapters.terraform.state import StateFormatError, parse_state
 from driftmgr.commands.backend import Backend
 from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause
+from driftmgr.domain.resources import ParsedState
+from driftmgr.domain.state_analysis import analyse_state
 from driftmgr.domain.state_file import StateFile, StateVersion
 from driftmgr.errors import InvalidCommand
 
-__all__ = ["ImportState", "PreparedState", "import_state", "prepare_state", "stage_import"]
+__all__ = ["ImportState", "PreparedState", "import_state", "prepare_states", "stage_import"]
 
-LOCAL_SCHEME = "tfstate://"
+_encoder = msgspec.json.Encoder()
+_LOCAL_WORKSPACE = re.compile(r"/terraform\.tfstate\.d/([^/]+)/[^/]+$")
 
 
 class ImportState(msgspec.Struct, frozen=True, kw_only=True):
     source: str
-    """Where the state comes from: ``tfstate:///abs/path.tfstate`` or a local path."""
+    """A state source URI (``tfstate+s3://bucket/key`` …), a local path, or a glob of either."""
     content: str | None = None
-    """The state body. When omitted, the server reads ``source`` itself."""
+    """The body of a single local state, sent by a client; the server reads it otherwise."""
+    workspaces: bool = False
+    """Also import the source's named workspaces, per its backend's layout."""
 
 
 class PreparedState(msgspec.Struct, frozen=True, kw_only=True):
-    source: str
+    """A fetched and parsed state, not yet recorded anywhere."""
+
+    source: StateObject
     body: bytes
     parsed: ParsedState
 
 
-def normalise_source(source: str) -> str:
-    if "://" in source:
-        return source
-    return LOCAL_SCHEME + str(Path(source).expanduser().resolve())
-
-
-def _read_source(source: str) -> bytes:
-    if not source.startswith(LOCAL_SCHEME):
-        scheme = source.split("://", 1)[0]
-        raise InvalidCommand(
-            f"cannot read state source scheme {scheme!r} yet; pass a local file path"
-        )
-    path = Path(source.removeprefix(LOCAL_SCHEME))
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidCommand(f"state file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidCommand(f"{path} is a directory, not a state file") from None
-    except OSError as e:
-        raise InvalidCommand(f"cannot read state file {path}: {e.strerror}") from None
-
-
-def prepare_state(source: str, content: str | None) -> PreparedState:
-    """Read and parse a state without touching the store: bad input costs nothing."""
-    source = normalise_source(source)
-    body = _read_source(source) if content is None else content.encode()
+def _parse(source: StateObject, body: bytes) -> PreparedState:
     try:
         parsed = parse_state(body)
     except StateFormatError as e:
-        raise InvalidCommand(f"{source}: {e}") from None
+        raise InvalidCommand(f"{source.uri}: {e}") from None
     return PreparedState(source=source, body=body, parsed=parsed)
 
 
-def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> StateFile:
-    """Store the body and record the import on the aggregate, unsaved.
+def _sent_by_client(source: str) -> StateObject:
+    try:
+        uri = canonical_uri(source)
+    except SourceError as e:
+        raise InvalidCommand(str(e)) from None
+    if not uri.startswith("tfstate://"):
+        raise InvalidCommand(f"{source}: only a local state can be sent with its content")
+    match = _LOCAL_WORKSPACE.search(PurePosixPath(uri.removeprefix("tfstate://")).as_posix())
+    return StateObject(uri=uri, backend="local", workspace=match.group(1) if match else "default")
 
-    The blob goes in first: a save that fails afterwards leaves an unreferenced blob,
-    never an event naming a blob that is not there.
+
+def prepare_states(
+    source: str, content: str | None = None, *, workspaces: bool = False
+) -> list[PreparedState]:
+    """Fetch and parse every state ``source`` names, touching nothing of ours.
+
+    Bad input — an unknown scheme, nothing matching a glob, a file that is not a state —
+    is refused here, before a single blob or event is written.
     """
+    if content is not None:
+        return [_parse(_sent_by_client(source), content.encode())]
+    try:
+        objects = expand_sources(source, workspaces=workspaces)
+        if not objects:
+            raise InvalidCommand(f"no state matches {source}")
+        return [_parse(obj, fetch_state(obj.uri)) for obj in objects]
+    except SourceError as e:
+        raise InvalidCommand(str(e)) from None
+
+
+def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> StateFile:
+    """Store the body and its analysis, record both on the aggregate, unsaved.
+
+    Blobs go in first: a save that fails afterwards leaves unreferenced blobs, never an
+    event naming a blob that is not there.
+    """
+    source = prepared.source
     digest = backend.blobs.put(prepared.body)
-    state_id = StateFile.create_id(prepared.source)
+    state_id = StateFile.create_id(source.uri)
     if state_id in backend.app.repository:
         state = backend.app.get(StateFile, state_id)
     else:
-        state = StateFile(source=prepared.source, **cause.fields())
+        state = StateFile(
+            source=source.uri,
+            backend=source.backend,
+            workspace=source.workspace,
+            **cause.fields(),
+        )
     parsed = prepared.parsed
-    state.record_import(
+    imported = state.record_import(
         StateVersion(
             serial=parsed.serial,
             lineage=parsed.lineage,
@@ -91,15 +116,16 @@ def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> Sta
         ),
         cause,
     )
+    if imported:
+        analysis = backend.blobs.put(_encoder.encode(analyse_state(parsed)))
+        state.record_analysis(analysis, cause)
     return state
 
 
 def import_state(backend: Backend, command: ImportState, cause: Cause) -> Accepted:
-    prepared = prepare_state(command.source, command.content)
-    state = stage_import(backend, prepared, cause)
-    position = backend.app.record(state)
-    return Accepted(id=state.id, position=position)
-
-
-def state_id_for(source: str) -> UUID:
-    return StateFile.create_id(normalise_source(source))
+    prepared = prepare_states(command.source, command.content, workspaces=command.workspaces)
+    unique = list({p.source.uri: p for p in prepared}.values())
+    states = [stage_import(backend, p, cause) for p in unique]
+    position = backend.app.record(*states)
+    ids: list[UUID] = [s.id for s in states]
+    return Accepted(id=ids[0], position=position, ids=ids)

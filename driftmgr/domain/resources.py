@@ -15,7 +15,9 @@ __all__ = [
     "GLOBAL_REGION",
     "AttributePath",
     "LiveResource",
+    "ParsedState",
     "ScanOutcome",
+    "StateOutput",
     "StateResource",
     "Unobserved",
 ]
@@ -73,6 +75,36 @@ class StateResource(msgspec.Struct, frozen=True, kw_only=True):
     deposed: str | None = None
     """Deposed key of an instance left behind by create-before-destroy."""
     schema_version: int | None = None
+
+
+class StateOutput(msgspec.Struct, frozen=True):
+    """One root-module output. Sensitive values are plaintext in the state, and here too:
+    whatever shows an output to a person must redact it."""
+
+    name: str
+    value: Any
+    sensitive: bool
+    type: Any = None
+    """The cty type in JSON form (``"string"``, ``["object", {...}]``); None when absent."""
+
+
+class ParsedState(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything driftmgr reads from one Terraform state document."""
+
+    version: int
+    """The document's format version (3 or 4; 0 for ``terraform show -json`` output)."""
+    terraform_version: str | None
+    serial: int | None
+    """None where the format records no serial (``terraform show -json``)."""
+    lineage: str | None
+    resources: tuple[StateResource, ...]
+    """Every resource instance, managed and data, current and deposed, in document order."""
+    outputs: tuple[StateOutput, ...]
+
+    @property
+    def managed(self) -> tuple[StateResource, ...]:
+        """The instances Terraform manages now: data sources and deposed leftovers excluded."""
+        return tuple(r for r in self.resources if r.mode == "managed" and r.deposed is None)
 
 
 class Unobserved(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,35 +1,155 @@
-"""State files: import one, read one."""
+"""Terraform states: discover, import, list, show, versions, analysis, graph, compare."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from driftmgr.adapters.terraform.discovery import DiscoveryError, DiscoveryResult, discover
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.state import ImportState, import_state
+from driftmgr.domain.state_analysis import StateAnalysis, blast_radius, to_dot, to_mermaid
+from driftmgr.domain.state_compare import StateComparison
+from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, services_of
-from driftmgr.queries.state_files import GetStateFileQuery, StateFileView, get_state_file
+from driftmgr.queries.state_files import (
+    CompareStatesQuery,
+    GetStateAnalysisQuery,
+    GetStateFileQuery,
+    ListStateFilesQuery,
+    StateFileSummary,
+    StateFileView,
+    StateRef,
+    StateVersionView,
+    compare_state_files,
+    get_state_analysis,
+    get_state_file,
+    list_state_files,
+)
 
-__all__ = ["StatesController"]
+__all__ = ["DiscoverStateFiles", "StatesController"]
+
+GRAPH_MEDIA_TYPES = {"dot": "text/vnd.graphviz", "mermaid": "text/plain", "json": MediaType.JSON}
+
+
+class DiscoverStateFiles(msgspec.Struct, frozen=True, kw_only=True):
+    path: str
+    """A directory on the server's file system (the CLI's, when it runs in-process)."""
+
+
+class BlastRadius(msgspec.Struct, frozen=True, kw_only=True):
+    address: str
+    dependents: list[str]
 
 
 class StatesController(Controller):
     path = "/api/v1/states"
     tags = ["states"]
 
-    @post(status_code=202, sync_to_thread=True, summary="Import a Terraform state (ImportState)")
+    @get(summary="Every tracked state source (ListStateFilesQuery)")
+    async def list_states(
+        self,
+        state: State,
+        min_position: FromQuery[int | None] = None,
+        backend: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 1000,
+        offset: FromQuery[int] = 0,
+    ) -> list[StateFileSummary]:
+        query = ListStateFilesQuery(
+            min_position=min_position,
+            backend=backend,
+            limit=max(1, min(limit, 10_000)),
+            offset=max(0, offset),
+        )
+        return await list_state_files(services_of(state).read, query)
+
+    @post(status_code=202, sync_to_thread=True, summary="Import state sources (ImportState)")
     def import_state(
         self, data: JSONBody[ImportState], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
         return import_state(services_of(state).backend, data, cause_of(request))
 
-    @get("/{state_id:uuid}", summary="A state file and its versions (GetStateFileQuery)")
-    async def get_state(
+    @post(
+        "/discover",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Find the state files and backends a directory tree refers to",
+    )
+    def discover(self, data: JSONBody[DiscoverStateFiles]) -> DiscoveryResult:
+        try:
+            return discover(Path(data.path))
+        except DiscoveryError as e:
+            raise InvalidCommand(str(e)) from None
+
+    @get("/compare", summary="Compare two state versions (CompareStatesQuery)")
+    async def compare(
+        self,
+        state: State,
+        a: FromQuery[str],
+        b: FromQuery[str],
+        min_position: FromQuery[int | None] = None,
+    ) -> StateComparison:
+        services = services_of(state)
+        query = CompareStatesQuery(
+            a=StateRef.parse(a), b=StateRef.parse(b), min_position=min_position
+        )
+        return await compare_state_files(services.read, services.backend.blobs, query)
+
+    @get("/{state_id:uuid}", summary="A state source, its versions and outputs, redacted")
+    async def show(
         self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> StateFileView:
+        services = services_of(state)
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
-        return await get_state_file(services_of(state).read, query)
+        return await get_state_file(services.read, services.backend.blobs, query)
+
+    @get("/{state_id:uuid}/versions", summary="Every imported version of a state source")
+    async def versions(
+        self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
+    ) -> list[StateVersionView]:
+        services = services_of(state)
+        query = GetStateFileQuery(state_id=state_id, min_position=min_position)
+        return (await get_state_file(services.read, services.backend.blobs, query)).versions
+
+    @get("/{state_id:uuid}/analysis", summary="Counts, providers and dependency graph")
+    async def analysis(
+        self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
+    ) -> StateAnalysis:
+        query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
+        return await get_state_analysis(services_of(state).read, query)
+
+    @get("/{state_id:uuid}/graph", summary="The dependency graph as Graphviz DOT, Mermaid or JSON")
+    async def graph(
+        self,
+        state_id: FromPath[UUID],
+        state: State,
+        format: FromQuery[Literal["dot", "mermaid", "json"]] = "dot",
+        min_position: FromQuery[int | None] = None,
+    ) -> Response[Any]:
+        query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
+        graph = (await get_state_analysis(services_of(state).read, query)).graph
+        if format == "json":
+            return Response(graph, media_type=MediaType.JSON)
+        text = to_dot(graph) if format == "dot" else to_mermaid(graph)
+        return Response(text, media_type=GRAPH_MEDIA_TYPES[format])
+
+    @get(
+        "/{state_id:uuid}/blast-radius",
+        summary="What depends on a resource, transitively: what a change to it can break",
+    )
+    async def blast_radius(
+        self,
+        state_id: FromPath[UUID],
+        state: State,
+        address: FromQuery[str],
+        min_position: FromQuery[int | None] = None,
+    ) -> BlastRadius:
+        query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
+        graph = (await get_state_analysis(services_of(state).read, query)).graph
+        return BlastRadius(address=address, dependents=blast_radius(graph, address))

@@ -1,22 +1,31 @@
-"""State files and their imported versions."""
+"""State files, their imported versions (with flags), and the analysis of each latest one."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.domain.state_file import StateFile
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
-__all__ = ["StateFilesProjection", "state_files_table", "state_versions_table"]
+__all__ = [
+    "StateFilesProjection",
+    "state_analyses_table",
+    "state_files_table",
+    "state_versions_table",
+]
 
 state_files_table = sa.Table(
     "state_files",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("source", sa.Text, nullable=False),
+    sa.Column("backend", sa.String(20), nullable=False),
+    sa.Column("workspace", sa.String(200), nullable=False),
     sa.Column("tracked_at", UTCDateTime, nullable=False),
     sa.Column("tracked_by", sa.String(200), nullable=False),
     sa.Column("version_count", sa.Integer, nullable=False),
@@ -27,6 +36,7 @@ state_files_table = sa.Table(
     sa.Column("content_sha256", sa.String(64)),
     sa.Column("size", sa.BigInteger),
     sa.Column("resource_count", sa.Integer),
+    sa.Column("flags", sa.JSON, nullable=False),
     sa.Column("imported_at", UTCDateTime),
     sa.Column("imported_by", sa.String(200)),
 )
@@ -36,19 +46,34 @@ state_versions_table = sa.Table(
     metadata,
     sa.Column("state_id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("serial", sa.BigInteger, nullable=False),
+    sa.Column("serial", sa.BigInteger),
     sa.Column("lineage", sa.String(100)),
+    sa.Column("terraform_version", sa.String(40)),
     sa.Column("content_sha256", sa.String(64), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("resource_count", sa.Integer, nullable=False),
+    sa.Column("flags", sa.JSON, nullable=False),
     sa.Column("imported_at", UTCDateTime, nullable=False),
     sa.Column("imported_by", sa.String(200), nullable=False),
+)
+
+state_analyses_table = sa.Table(
+    "state_analyses",
+    metadata,
+    sa.Column("state_id", sa.Uuid, primary_key=True),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("analysis_sha256", sa.String(64), nullable=False),
+    sa.Column("analysis", sa.JSON, nullable=False),
+    sa.Column("analyzed_at", UTCDateTime, nullable=False),
 )
 
 
 class StateFilesProjection(Projection):
     name = "state_files"
-    tables = (state_files_table, state_versions_table)
+    tables = (state_files_table, state_versions_table, state_analyses_table)
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self._blobs = blobs
 
     @handles(StateFile.Tracked)
     def tracked(self, conn: Connection, event: Any, position: int) -> None:
@@ -56,15 +81,19 @@ class StateFilesProjection(Projection):
             state_files_table.insert().values(
                 id=event.originator_id,
                 source=event.source,
+                backend=getattr(event, "backend", "local"),
+                workspace=getattr(event, "workspace", "default"),
                 tracked_at=event.timestamp,
                 tracked_by=event.actor,
                 version_count=0,
+                flags=[],
             )
         )
 
     @handles(StateFile.Imported)
     def imported(self, conn: Connection, event: Any, position: int) -> None:
         version = event.version
+        flags = getattr(event, "flags", None) or []
         row = state_files_table.c
         conn.execute(
             state_files_table.update()
@@ -78,6 +107,7 @@ class StateFilesProjection(Projection):
                 content_sha256=version.content_sha256,
                 size=version.size,
                 resource_count=version.resource_count,
+                flags=flags,
                 imported_at=event.timestamp,
                 imported_by=event.actor,
             )
@@ -88,10 +118,27 @@ class StateFilesProjection(Projection):
                 version=event.originator_version,
                 serial=version.serial,
                 lineage=version.lineage,
+                terraform_version=version.terraform_version,
                 content_sha256=version.content_sha256,
                 size=version.size,
                 resource_count=version.resource_count,
+                flags=flags,
                 imported_at=event.timestamp,
                 imported_by=event.actor,
+            )
+        )
+
+    @handles(StateFile.Analyzed)
+    def analyzed(self, conn: Connection, event: Any, position: int) -> None:
+        analysis = msgspec.json.decode(self._blobs.get(event.analysis_sha256))
+        table = state_analyses_table
+        conn.execute(table.delete().where(table.c.state_id == event.originator_id))
+        conn.execute(
+            table.insert().values(
+                state_id=event.originator_id,
+                content_sha256=event.content_sha256,
+                analysis_sha256=event.analysis_sha256,
+                analysis=analysis,
+                analyzed_at=event.timestamp,
             )
         )

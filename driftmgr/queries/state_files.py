@@ -1,18 +1,174 @@
-"""GetStateFileQuery: a tracked state source and its imported versions."""
+"""State queries: list, show (redacted), versions, analysis and comparison.
+
+Listing and analysis read the read models. Showing outputs and comparing versions need the
+state bodies, which only the blob store holds: those handlers parse them in a worker thread
+and redact every sensitive value before anything leaves.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
 import sqlalchemy as sa
 
-from driftmgr.errors import NotFound
-from driftmgr.projections.state_files import state_files_table, state_versions_table
+from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.adapters.terraform.state import parse_state
+from driftmgr.domain.drift.engine import SENSITIVE_VALUE
+from driftmgr.domain.resources import ParsedState
+from driftmgr.domain.state_analysis import StateAnalysis
+from driftmgr.domain.state_compare import StateComparison, compare_states
+from driftmgr.errors import InvalidCommand, NotFound
+from driftmgr.projections.state_files import (
+    state_analyses_table,
+    state_files_table,
+    state_versions_table,
+)
 from driftmgr.queries.base import ReadModels
 
-__all__ = ["GetStateFileQuery", "StateFileView", "StateVersionView", "get_state_file"]
+__all__ = [
+    "CompareStatesQuery",
+    "GetStateAnalysisQuery",
+    "GetStateFileQuery",
+    "ListStateFilesQuery",
+    "OutputView",
+    "ResourceView",
+    "StateFileSummary",
+    "StateFileView",
+    "StateRef",
+    "StateVersionView",
+    "compare_state_files",
+    "get_state_analysis",
+    "get_state_file",
+    "list_state_files",
+]
+
+
+class StateFileSummary(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    source: str
+    backend: str
+    workspace: str
+    serial: int | None
+    lineage: str | None
+    terraform_version: str | None
+    resource_count: int | None
+    version_count: int
+    flags: list[str]
+    """What is suspicious about the latest import (serial_regressed, lineage_changed …)."""
+    imported_at: datetime | None
+    imported_by: str | None
+
+
+class StateVersionView(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    serial: int | None
+    lineage: str | None
+    terraform_version: str | None
+    content_sha256: str
+    size: int
+    resource_count: int
+    flags: list[str]
+    imported_at: datetime
+    imported_by: str
+
+
+class OutputView(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    sensitive: bool
+    value: Any
+    """``"(sensitive)"`` for sensitive outputs: their values never leave the server."""
+
+
+class ResourceView(msgspec.Struct, frozen=True, kw_only=True):
+    address: str
+    mode: str
+    type: str
+    provider: str
+    id: str | None
+    status: str | None
+    deposed: str | None
+
+
+class StateFileView(msgspec.Struct, frozen=True, kw_only=True):
+    summary: StateFileSummary
+    versions: list[StateVersionView]
+    outputs: list[OutputView]
+    resources: list[ResourceView]
+
+
+def _summary(row: Any) -> StateFileSummary:
+    return StateFileSummary(
+        id=row.id,
+        source=row.source,
+        backend=row.backend,
+        workspace=row.workspace,
+        serial=row.serial,
+        lineage=row.lineage,
+        terraform_version=row.terraform_version,
+        resource_count=row.resource_count,
+        version_count=row.version_count,
+        flags=row.flags or [],
+        imported_at=row.imported_at,
+        imported_by=row.imported_by,
+    )
+
+
+class ListStateFilesQuery(msgspec.Struct, frozen=True, kw_only=True):
+    min_position: int | None = None
+    backend: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+async def list_state_files(read: ReadModels, query: ListStateFilesQuery) -> list[StateFileSummary]:
+    await read.wait_for(query.min_position)
+    files = state_files_table.c
+    select = sa.select(state_files_table).order_by(files.source).limit(query.limit)
+    if query.backend:
+        select = select.where(files.backend == query.backend)
+    return [_summary(row) for row in await read.all(select.offset(query.offset))]
+
+
+async def _file_row(read: ReadModels, state_id: UUID) -> Any:
+    row = await read.one(sa.select(state_files_table).where(state_files_table.c.id == state_id))
+    if row is None:
+        raise NotFound(f"no state file with id {state_id}")
+    return row
+
+
+async def _versions(read: ReadModels, state_id: UUID) -> list[StateVersionView]:
+    versions = state_versions_table.c
+    rows = await read.all(
+        sa.select(state_versions_table)
+        .where(versions.state_id == state_id)
+        .order_by(versions.version)
+    )
+    return [
+        StateVersionView(
+            version=n,
+            serial=v.serial,
+            lineage=v.lineage,
+            terraform_version=v.terraform_version,
+            content_sha256=v.content_sha256,
+            size=v.size,
+            resource_count=v.resource_count,
+            flags=v.flags or [],
+            imported_at=v.imported_at,
+            imported_by=v.imported_by,
+        )
+        for n, v in enumerate(rows, start=1)
+    ]
+
+
+async def _parsed(blobs: BlobStore, content_sha256: str) -> ParsedState:
+    def load() -> ParsedState:
+        return parse_state(blobs.get(content_sha256))
+
+    return await asyncio.to_thread(load)
 
 
 class GetStateFileQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,56 +176,97 @@ class GetStateFileQuery(msgspec.Struct, frozen=True, kw_only=True):
     min_position: int | None = None
 
 
-class StateVersionView(msgspec.Struct, frozen=True, kw_only=True):
-    serial: int
-    lineage: str | None
-    content_sha256: str
-    size: int
-    resource_count: int
-    imported_at: datetime
-    imported_by: str
-
-
-class StateFileView(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    source: str
-    serial: int | None
-    lineage: str | None
-    terraform_version: str | None
-    resource_count: int | None
-    imported_at: datetime | None
-    versions: list[StateVersionView]
-
-
-async def get_state_file(read: ReadModels, query: GetStateFileQuery) -> StateFileView:
+async def get_state_file(
+    read: ReadModels, blobs: BlobStore, query: GetStateFileQuery
+) -> StateFileView:
     await read.wait_for(query.min_position)
-    files, versions = state_files_table.c, state_versions_table.c
-    row = await read.one(sa.select(state_files_table).where(files.id == query.state_id))
-    if row is None:
-        raise NotFound(f"no state file with id {query.state_id}")
-    version_rows = await read.all(
-        sa.select(state_versions_table)
-        .where(versions.state_id == query.state_id)
-        .order_by(versions.version)
-    )
-    return StateFileView(
-        id=row.id,
-        source=row.source,
-        serial=row.serial,
-        lineage=row.lineage,
-        terraform_version=row.terraform_version,
-        resource_count=row.resource_count,
-        imported_at=row.imported_at,
-        versions=[
-            StateVersionView(
-                serial=v.serial,
-                lineage=v.lineage,
-                content_sha256=v.content_sha256,
-                size=v.size,
-                resource_count=v.resource_count,
-                imported_at=v.imported_at,
-                imported_by=v.imported_by,
+    row = await _file_row(read, query.state_id)
+    versions = await _versions(read, query.state_id)
+    outputs: list[OutputView] = []
+    resources: list[ResourceView] = []
+    if row.content_sha256:
+        parsed = await _parsed(blobs, row.content_sha256)
+        outputs = [
+            OutputView(
+                name=o.name,
+                sensitive=o.sensitive,
+                value=SENSITIVE_VALUE if o.sensitive else o.value,
             )
-            for v in version_rows
-        ],
+            for o in parsed.outputs
+        ]
+        resources = [
+            ResourceView(
+                address=r.address,
+                mode=r.mode,
+                type=r.type,
+                provider=r.provider,
+                id=r.id,
+                status=r.status,
+                deposed=r.deposed,
+            )
+            for r in parsed.resources
+        ]
+    return StateFileView(
+        summary=_summary(row), versions=versions, outputs=outputs, resources=resources
     )
+
+
+class GetStateAnalysisQuery(msgspec.Struct, frozen=True, kw_only=True):
+    state_id: UUID
+    min_position: int | None = None
+
+
+async def get_state_analysis(read: ReadModels, query: GetStateAnalysisQuery) -> StateAnalysis:
+    await read.wait_for(query.min_position)
+    await _file_row(read, query.state_id)
+    analyses = state_analyses_table.c
+    row = await read.one(sa.select(analyses.analysis).where(analyses.state_id == query.state_id))
+    if row is None:
+        raise NotFound(f"state file {query.state_id} has not been analysed yet")
+    return msgspec.convert(row.analysis, StateAnalysis)
+
+
+class StateRef(msgspec.Struct, frozen=True, kw_only=True):
+    """One version of a state: its latest, or the one imported with ``serial``."""
+
+    state_id: UUID
+    serial: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> StateRef:
+        """``ID`` or ``ID@SERIAL``."""
+        ident, _, serial = text.partition("@")
+        try:
+            return cls(state_id=UUID(ident), serial=int(serial) if serial else None)
+        except ValueError:
+            raise InvalidCommand(
+                f"{text!r} names no state version: use STATE_ID or STATE_ID@SERIAL"
+            ) from None
+
+
+class CompareStatesQuery(msgspec.Struct, frozen=True, kw_only=True):
+    a: StateRef
+    b: StateRef
+    min_position: int | None = None
+
+
+async def _content_of(read: ReadModels, ref: StateRef) -> str:
+    await _file_row(read, ref.state_id)
+    versions = await _versions(read, ref.state_id)
+    if not versions:
+        raise NotFound(f"state file {ref.state_id} has no imported version")
+    if ref.serial is None:
+        return versions[-1].content_sha256
+    for version in reversed(versions):
+        if version.serial == ref.serial:
+            return version.content_sha256
+    raise NotFound(f"state file {ref.state_id} has no version with serial {ref.serial}")
+
+
+async def compare_state_files(
+    read: ReadModels, blobs: BlobStore, query: CompareStatesQuery
+) -> StateComparison:
+    await read.wait_for(query.min_position)
+    a = await _parsed(blobs, await _content_of(read, query.a))
+    b = await _parsed(blobs, await _content_of(read, query.b))
+    return await asyncio.to_thread(compare_states, a, b)

@@ -53,13 +53,15 @@ def detect(driftmgr: Callable[..., Ran], state: Path, *extra: str, provider: str
         (b"", ("not a Terraform state",)),
         (b'{"name": "my-app", "dependencies": {}}', ("not a Terraform state",)),
         (
-            json.dumps({"format_version": "1.0", "values": {"root_module": {}}}).encode(),
-            ("terraform show -json",),
+            json.dumps(
+                {"format_version": "1.2", "planned_values": {}, "resource_changes": []}
+            ).encode(),
+            ("plan",),
         ),
         (json.dumps({"version": 4, "serial": "seven", "resources": []}).encode(), ("serial",)),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ("not UTF-8",)),
     ],
-    ids=["truncated", "empty", "package-json", "show-json", "bad-serial", "binary"],
+    ids=["truncated", "empty", "package-json", "plan-json", "bad-serial", "binary"],
 )
 def test_a_file_that_is_not_a_usable_state_is_refused(
     aws: str,

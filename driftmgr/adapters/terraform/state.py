@@ -1,4 +1,8 @@
-"""Parse Terraform state files (format versions 3 and 4) into :class:`StateResource` values.
+"""Read Terraform states into :class:`StateResource` values, and write them back.
+
+:func:`parse_state` reads state files (format versions 3 and 4) and ``terraform show -json``
+output of a state (reported as version 0, with no serial and no lineage).
+:func:`serialise_state` writes a :class:`ParsedState` as a version 4 state file.
 
 Pure: bytes in, value objects out. The document is decoded into builtins by msgspec (fast on
 100 MB states) and then checked by hand, so that every problem is reported as one
@@ -16,7 +20,7 @@ from typing import Any, TypeGuard
 
 import msgspec
 
-from driftmgr.domain.resources import AttributePath, StateResource
+from driftmgr.domain.resources import AttributePath, ParsedState, StateOutput, StateResource
 
 __all__ = [
     "ParsedState",
@@ -25,6 +29,7 @@ __all__ = [
     "parse_state",
     "provider_short_name",
     "resource_address",
+    "serialise_state",
 ]
 
 SUPPORTED_VERSIONS = (3, 4)
@@ -38,42 +43,20 @@ class StateFormatError(ValueError):
         super().__init__(" ".join(message.splitlines()))
 
 
-class StateOutput(msgspec.Struct, frozen=True):
-    """One root-module output. Sensitive values are plaintext in the state, and here too."""
-
-    name: str
-    value: Any
-    sensitive: bool
-    type: Any = None
-    """The cty type in JSON form (``"string"``, ``["object", {...}]``); None when absent."""
-
-
-class ParsedState(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything driftmgr reads from one state file."""
-
-    version: int
-    terraform_version: str | None
-    serial: int
-    lineage: str | None
-    resources: tuple[StateResource, ...]
-    """Every resource instance, managed and data, current and deposed, in document order."""
-    outputs: tuple[StateOutput, ...]
-
-    @property
-    def managed(self) -> tuple[StateResource, ...]:
-        """The instances Terraform manages now: data sources and deposed leftovers excluded."""
-        return tuple(r for r in self.resources if r.mode == "managed" and r.deposed is None)
-
-
 def parse_state(data: bytes | str) -> ParsedState:
-    """Parse a state file's content; raise :class:`StateFormatError` for anything else."""
+    """Parse a state file's content, or ``terraform show -json`` output of a state.
+
+    Raise :class:`StateFormatError` for anything else, a plan's JSON included.
+    """
     doc = _decode(data)
     if not isinstance(doc, dict):
         raise StateFormatError(
             f"not a Terraform state: top-level JSON is {_article(doc)}, expected an object"
         )
     if "version" not in doc:
-        raise StateFormatError(_explain_missing_version(doc))
+        if "format_version" in doc:
+            return _parse_show_json(doc)
+        raise StateFormatError("not a Terraform state: the JSON object has no 'version' field")
     version = doc["version"]
     if not _is_int(version):
         raise StateFormatError(f"'version' must be an integer, got {_describe(version)}")
@@ -213,17 +196,6 @@ def _line_column(raw: bytes, offset: int) -> str:
     return f"line {line} column {column}"
 
 
-def _explain_missing_version(doc: dict[str, Any]) -> str:
-    if "format_version" in doc:
-        if any(key in doc for key in ("planned_values", "resource_changes", "prior_state")):
-            return (
-                "this is `terraform show -json` output of a plan, not a state file; "
-                "pass the .tfstate file"
-            )
-        return "this is `terraform show -json` output, not a state file; pass the .tfstate file"
-    return "not a Terraform state: the JSON object has no 'version' field"
-
-
 # --- version 4 ------------------------------------------------------------------------------
 
 
@@ -281,14 +253,14 @@ def _v4_resource(item: Any, path: str) -> list[StateResource]:
     return instances
 
 
-def _index_key(instance: dict[str, Any], path: str) -> int | str | None:
-    key = instance.get("index_key")
+def _index_key(instance: dict[str, Any], path: str, field: str = "index_key") -> int | str | None:
+    key = instance.get(field)
     if key is None or isinstance(key, str) or _is_int(key):
         return key
     # Go's JSON decoder reads every number as a float; accept what Terraform accepts.
     if isinstance(key, float) and key.is_integer():
         return int(key)
-    raise _field_error(path, "index_key", "an integer or a string", key)
+    raise _field_error(path, field, "an integer or a string", key)
 
 
 def _v4_attributes(instance: dict[str, Any], path: str) -> dict[str, Any]:
@@ -464,6 +436,302 @@ def _v3_schema_version(instance: dict[str, Any], path: str) -> int | None:
     if _is_int(value) and value >= 0:
         return int(value)
     raise _field_error(f"{path}.meta", "schema_version", "a non-negative integer", value)
+
+
+# --- terraform show -json ------------------------------------------------------------------
+
+# Top-level keys that only `terraform show -json` of a *plan* has.
+_PLAN_KEYS = ("planned_values", "resource_changes", "prior_state", "resource_drift")
+_FORMAT_VERSION = re.compile(r"^(\d+)\.(\d+)$")
+
+
+def _parse_show_json(doc: dict[str, Any]) -> ParsedState:
+    # `terraform show -json` of a state: the JSON output format, not the state file format.
+    # It carries no serial and no lineage; provider configurations lose their module and
+    # alias (only the provider's source address is kept); dynamically typed attributes are
+    # written as plain values, not wrapped as {"value", "type"} the way state files do.
+    if any(key in doc for key in _PLAN_KEYS):
+        raise StateFormatError(
+            "this is `terraform show -json` output of a plan, not a state file; "
+            "pass the .tfstate file"
+        )
+    format_version = doc["format_version"]
+    match = _FORMAT_VERSION.match(format_version) if isinstance(format_version, str) else None
+    if match is None:
+        raise _field_error("", "format_version", 'a version string like "1.0"', format_version)
+    if match.group(1) != "1":
+        raise StateFormatError(
+            f"unsupported `terraform show -json` format_version {_quote(format_version)} "
+            "(driftmgr reads 1.x)"
+        )
+    values = _optional_object(doc, "values", "")
+    resources: list[StateResource] = []
+    # Modules nest as deeply as the configuration does: walk them without recursion.
+    stack: list[tuple[dict[str, Any], str | None, str]] = [
+        (_optional_object(values, "root_module", "values"), None, "values.root_module")
+    ]
+    while stack:
+        module_doc, module, mpath = stack.pop()
+        for i, item in enumerate(_optional_list(module_doc, "resources", mpath)):
+            resources.append(_show_resource(item, module, f"{mpath}.resources[{i}]"))
+        children = _optional_list(module_doc, "child_modules", mpath)
+        for j in reversed(range(len(children))):
+            cpath = f"{mpath}.child_modules[{j}]"
+            child = _object(children[j], cpath)
+            stack.append((child, _required_name(child, "address", cpath), cpath))
+    return ParsedState(
+        version=0,
+        terraform_version=_optional_str(doc, "terraform_version", ""),
+        serial=None,
+        lineage=None,
+        resources=tuple(resources),
+        outputs=_outputs(values, "values"),
+    )
+
+
+def _show_resource(item: Any, module: str | None, path: str) -> StateResource:
+    resource = _object(item, path)
+    mode = _required_str(resource, "mode", path)
+    if mode not in ("managed", "data"):
+        raise _field_error(path, "mode", 'either "managed" or "data"', mode)
+    type_ = _required_name(resource, "type", path)
+    name = _required_name(resource, "name", path)
+    # The address repeats what the other fields say; ours is built the same way as for
+    # state files, so that both formats give equal addresses.
+    _optional_str(resource, "address", path)
+    index_key = _index_key(resource, path, "index")
+    source = _required_str(resource, "provider_name", path)
+    provider_config = f'provider["{source}"]'
+    try:
+        if '"' in source:
+            raise StateFormatError(source)
+        provider = provider_short_name(provider_config)
+    except StateFormatError:
+        raise _field_error(
+            path,
+            "provider_name",
+            'a provider source address like "registry.terraform.io/hashicorp/aws"',
+            source,
+        ) from None
+    attributes = resource.get("values")
+    if attributes is None:
+        attributes = {}
+    elif not isinstance(attributes, dict):
+        raise _field_error(path, "values", "an object", attributes)
+    tainted = resource.get("tainted")
+    if not isinstance(tainted, bool | None):
+        raise _field_error(path, "tainted", "a boolean", tainted)
+    return StateResource(
+        address=resource_address(module, mode, type_, name, index_key),
+        mode=mode,
+        type=type_,
+        name=name,
+        provider=provider,
+        provider_config=provider_config,
+        module=module,
+        index_key=index_key,
+        id=_id_of(attributes.get("id")),
+        attributes=attributes,
+        sensitive_paths=_sensitive_tree(resource.get("sensitive_values"), path),
+        dependencies=_str_tuple(resource, "depends_on", path),
+        status="tainted" if tainted else None,
+        deposed=_optional_str(resource, "deposed_key", path) or None,
+        schema_version=_optional_int(resource, "schema_version", path),
+    )
+
+
+def _sensitive_tree(tree: Any, path: str) -> tuple[AttributePath, ...]:
+    """The paths to the `true` leaves of a `sensitive_values` tree, in document order.
+
+    The tree mirrors the attribute values: objects for objects and maps, arrays for lists,
+    tuples and sets, `true` where a value is sensitive, and `false` or an empty container
+    where nothing below is.
+    """
+    if tree is None:
+        return ()
+    paths: list[AttributePath] = []
+    stack: list[tuple[Any, AttributePath]] = [(tree, ())]
+    while stack:
+        node, at = stack.pop()
+        if node is True:
+            paths.append(at)
+        elif isinstance(node, dict):
+            stack.extend((node[key], (*at, key)) for key in reversed(node))
+        elif isinstance(node, list):
+            stack.extend((node[k], (*at, k)) for k in reversed(range(len(node))))
+        elif node is not False and node is not None:
+            where = f"{path}.sensitive_values" + "".join(
+                f"[{_quote(step)}]" if isinstance(step, str) else f"[{step}]" for step in at
+            )
+            raise _element_error(where, "a boolean, an object or an array", node)
+    return tuple(paths)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+class _Output(msgspec.Struct, kw_only=True, omit_defaults=True):
+    value: Any
+    type: Any = None
+    sensitive: bool = False
+
+
+class _Instance(msgspec.Struct, kw_only=True, omit_defaults=True):
+    index_key: int | str | None = None
+    status: str | None = None
+    deposed: str | None = None
+    schema_version: int | None = None
+    attributes: dict[str, Any] | None = None
+    attributes_flat: dict[str, Any] | None = None
+    sensitive_attributes: list[list[dict[str, Any]]]
+    dependencies: tuple[str, ...] = ()
+
+
+class _Resource(msgspec.Struct, kw_only=True, omit_defaults=True):
+    module: str | None = None
+    mode: str
+    type: str
+    name: str
+    provider: str
+    instances: list[_Instance]
+
+
+class _StateV4(msgspec.Struct, kw_only=True, omit_defaults=True):
+    version: int
+    terraform_version: str | None = None
+    serial: int
+    lineage: str | None = None
+    outputs: dict[str, _Output]
+    resources: list[_Resource]
+    check_results: None
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def serialise_state(state: ParsedState) -> bytes:
+    """Write ``state`` as a version 4 state file (compact JSON).
+
+    Instances are grouped into resources by (module, mode, type, name, provider
+    configuration), in order of first appearance. ``parse_state`` reads the result back into
+    an equal :class:`ParsedState`, except that the version becomes 4 and a missing serial
+    becomes 0.
+
+    What cannot be recovered is written the closest way:
+
+    - Sensitive paths become cty paths; a string step is an attribute name (``get_attr``)
+      unless it is a map key (``index``). Which one is taken from the type of a dynamically
+      typed value when the path runs through one, and otherwise guessed the way provider
+      schemas usually go: the first step and a step after a list index name attributes
+      (nested blocks), other string steps are map keys (``tags.Name``).
+    - Flatmap attributes (a version 3 state, or a version 4 ``attributes_flat``) are
+      written as ``attributes_flat``: keys with dots and every value a string.
+    - Values from ``terraform show -json`` stay as they are: dynamically typed attributes
+      are not re-wrapped as {"value", "type"}, and provider configurations keep the form
+      they were read in (``provider["host/ns/name"]``, or ``provider.aws`` from version 3).
+    """
+    flat_state = state.version == 3
+    groups: dict[tuple[str | None, str, str, str, str], _Resource] = {}
+    for r in state.resources:
+        key = (r.module, r.mode, r.type, r.name, r.provider_config)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Resource(
+                module=r.module,
+                mode=r.mode,
+                type=r.type,
+                name=r.name,
+                provider=r.provider_config,
+                instances=[],
+            )
+        flat = flat_state or _is_flatmap(r.attributes)
+        group.instances.append(
+            _Instance(
+                index_key=r.index_key,
+                status=r.status,
+                deposed=r.deposed,
+                schema_version=r.schema_version,
+                attributes=None if flat else r.attributes,
+                attributes_flat=r.attributes if flat else None,
+                sensitive_attributes=[_cty_steps(p, r.attributes) for p in r.sensitive_paths],
+                dependencies=r.dependencies,
+            )
+        )
+    document = _StateV4(
+        version=4,
+        terraform_version=state.terraform_version,
+        serial=state.serial if state.serial is not None else 0,
+        lineage=state.lineage,
+        outputs={
+            o.name: _Output(value=o.value, type=o.type, sensitive=o.sensitive)
+            for o in state.outputs
+        },
+        resources=list(groups.values()),
+        check_results=None,
+    )
+    return _ENCODER.encode(document)
+
+
+def _is_flatmap(attributes: dict[str, Any]) -> bool:
+    # JSON attributes are named by schema identifiers, which have no dots; flatmap keys
+    # spell paths with them (`tags.%`, `ingress.0.from_port`).
+    return any("." in key for key in attributes) and all(
+        isinstance(value, str) for value in attributes.values()
+    )
+
+
+_CTY_PRIMITIVES = frozenset(("string", "number", "bool", "dynamic"))
+_CTY_COLLECTIONS = frozenset(("list", "set", "map", "object", "tuple"))
+_MISSING: Any = object()
+
+
+def _cty_steps(path: AttributePath, attributes: dict[str, Any]) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
+    value: Any = attributes
+    type_: Any = None  # the cty type of `value` when a dynamic wrapper told it
+    for n, step in enumerate(path):
+        if isinstance(step, int):
+            steps.append({"type": "index", "value": {"value": step, "type": "number"}})
+            value = value[step] if isinstance(value, list) and 0 <= step < len(value) else _MISSING
+            type_ = _cty_element_type(type_, step)
+        else:
+            if type_ is not None:
+                is_attribute = isinstance(type_, list) and type_[0] == "object"
+            else:
+                is_attribute = n == 0 or isinstance(path[n - 1], int)
+            if is_attribute:
+                steps.append({"type": "get_attr", "value": step})
+            else:
+                steps.append({"type": "index", "value": {"value": step, "type": "string"}})
+            value = value.get(step, _MISSING) if isinstance(value, dict) else _MISSING
+            type_ = _cty_element_type(type_, step)
+        if type_ is None and _is_dynamic_wrapper(value):
+            type_, value = value["type"], value["value"]
+    return steps
+
+
+def _is_dynamic_wrapper(value: Any) -> bool:
+    # State files wrap values of dynamically typed attributes as {"value": v, "type": t}.
+    if not isinstance(value, dict) or len(value) != 2 or "value" not in value:
+        return False
+    type_ = value.get("type")
+    if isinstance(type_, str):
+        return type_ in _CTY_PRIMITIVES
+    return isinstance(type_, list) and len(type_) == 2 and type_[0] in _CTY_COLLECTIONS
+
+
+def _cty_element_type(type_: Any, step: str | int) -> Any:
+    """The cty type one step below ``type_``, or None when it is not known."""
+    if not isinstance(type_, list) or len(type_) != 2:
+        return None
+    kind, inner = type_
+    if kind in ("list", "set", "map"):
+        return inner
+    if kind == "object" and isinstance(inner, dict) and isinstance(step, str):
+        return inner.get(step)
+    if kind == "tuple" and isinstance(inner, list) and isinstance(step, int):
+        return inner[step] if 0 <= step < len(inner) else None
+    return None
 
 
 # --- shared pieces --------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from typing import Any
 
 import msgspec
 
-from driftmgr.domain.drift.normalise import canonical_set, normalise_attribute, sort_key
+from driftmgr.domain.drift.diff import SENSITIVE_VALUE, diff_values, redact, set_change
+from driftmgr.domain.drift.normalise import normalise_attribute
 from driftmgr.domain.drift.report import (
     DriftChange,
     DriftItem,
@@ -25,31 +26,12 @@ from driftmgr.domain.drift.scope import region_of
 from driftmgr.domain.drift.severity import severity_of
 from driftmgr.domain.resources import (
     GLOBAL_REGION,
-    AttributePath,
     LiveResource,
     ScanOutcome,
     StateResource,
 )
 
 __all__ = ["SENSITIVE_VALUE", "Findings", "compare_attributes", "detect_drift"]
-
-SENSITIVE_VALUE = "(sensitive)"
-
-#: Attribute names that hold secrets whatever the state's sensitive_attributes say.
-_SECRET_NAMES = frozenset(
-    {
-        "password",
-        "master_password",
-        "secret",
-        "secret_string",
-        "private_key",
-        "token",
-        "access_key",
-        "secret_key",
-        "client_secret",
-        "auth_token",
-    }
-)
 
 _KIND_ORDER: dict[DriftKind, int] = {"modified": 0, "missing": 1, "unmanaged": 2, "unobserved": 3}
 
@@ -202,77 +184,7 @@ def compare_attributes(resource: StateResource, live: LiveResource) -> list[Drif
         if is_policy:
             changes.append(DriftChange(path=name, expected=expected_raw, actual=actual_raw))
         elif is_set:
-            changes.append(_set_change(name, expected, actual))
+            changes.append(set_change(name, expected, actual))
         else:
-            changes.extend(_diff(name, expected, actual))
-    return _redact(changes, resource.sensitive_paths)
-
-
-def _set_change(path: str, expected: Any, actual: Any) -> DriftChange:
-    before = {sort_key(m): m for m in (expected or [])}
-    after = {sort_key(m): m for m in (actual or [])}
-    return DriftChange(
-        path=path,
-        expected=expected,
-        actual=actual,
-        added=canonical_set(after[k] for k in after.keys() - before.keys()),
-        removed=canonical_set(before[k] for k in before.keys() - after.keys()),
-    )
-
-
-def _diff(path: str, expected: Any, actual: Any) -> list[DriftChange]:
-    if expected == actual:
-        return []
-    if isinstance(expected, dict | None) and isinstance(actual, dict | None):
-        # A map emptied on one side shows as each key removed, not as one opaque value.
-        expected, actual = expected or {}, actual or {}
-        out: list[DriftChange] = []
-        for key in sorted(expected.keys() | actual.keys(), key=str):
-            out.extend(_diff(f"{path}.{key}", expected.get(key), actual.get(key)))
-        return out
-    if isinstance(expected, list) and isinstance(actual, list):
-        out = []
-        for index in range(max(len(expected), len(actual))):
-            before = expected[index] if index < len(expected) else None
-            after = actual[index] if index < len(actual) else None
-            out.extend(_diff(f"{path}[{index}]", before, after))
-        return out
-    return [DriftChange(path=path, expected=expected, actual=actual)]
-
-
-def _path_text(path: AttributePath) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
-
-
-def _overlaps(change_path: str, secret: str) -> bool:
-    # Either one contains the other: a change to `x` covers a secret at `x.password`.
-    shorter, longer = sorted((change_path, secret), key=len)
-    return longer == shorter or longer.startswith((shorter + ".", shorter + "["))
-
-
-def _is_secret(change_path: str, secrets: list[str]) -> bool:
-    segments = change_path.replace("[", ".").split(".")
-    if _SECRET_NAMES.intersection(segments):
-        return True
-    return any(_overlaps(change_path, secret) for secret in secrets)
-
-
-def _redact(
-    changes: list[DriftChange], sensitive_paths: tuple[AttributePath, ...]
-) -> list[DriftChange]:
-    secrets = [_path_text(p) for p in sensitive_paths]
-    redacted = []
-    for change in changes:
-        if _is_secret(change.path, secrets):
-            change = DriftChange(
-                path=change.path,
-                expected=None if change.expected is None else SENSITIVE_VALUE,
-                actual=None if change.actual is None else SENSITIVE_VALUE,
-                added=None if change.added is None else [SENSITIVE_VALUE] * len(change.added),
-                removed=None if change.removed is None else [SENSITIVE_VALUE] * len(change.removed),
-            )
-        redacted.append(change)
-    return redacted
+            changes.extend(diff_values(name, expected, actual))
+    return redact(changes, resource.sensitive_paths)

@@ -81,7 +81,7 @@ class DriftSummary(msgspec.Struct, frozen=True, kw_only=True):
 class ReportSource(msgspec.Struct, frozen=True, kw_only=True):
     state_id: UUID
     uri: str
-    serial: int
+    serial: int | None
     lineage: str | None
 
 

@@ -77,6 +77,32 @@ def encode(doc: Any) -> bytes:
     return msgspec.json.encode(doc)
 
 
+# A minimal valid `terraform show -json` document of a state, likewise.
+def show_resource(**fields: Any) -> dict[str, Any]:
+    return {
+        "address": "aws_vpc.main",
+        "mode": "managed",
+        "type": "aws_vpc",
+        "name": "main",
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "schema_version": 1,
+        "values": {"id": "vpc-1"},
+        "sensitive_values": {},
+        **fields,
+    }
+
+
+def show(**fields: Any) -> dict[str, Any]:
+    return {"format_version": "1.0", "terraform_version": "1.11.4", **fields}
+
+
+def show_resources(*resources: Any, child_modules: Any = None) -> dict[str, Any]:
+    root: dict[str, Any] = {"resources": list(resources)}
+    if child_modules is not None:
+        root["child_modules"] = child_modules
+    return show(values={"outputs": {}, "root_module": root})
+
+
 class TestVersion4:
     def test_header_fields_are_read(self, v4: ParsedState) -> None:
         assert (v4.version, v4.terraform_version, v4.serial, v4.lineage) == (
@@ -362,6 +388,162 @@ class TestVersion3:
         assert (parsed.lineage, parsed.resources) == (None, ())
 
 
+class TestShowJson:
+    """`terraform show -json` of a state: the JSON output format, read into the same values."""
+
+    def test_an_empty_state_has_no_values(self) -> None:
+        assert parse_state(b'{"format_version": "1.0"}') == ParsedState(
+            version=0, terraform_version=None, serial=None, lineage=None, resources=(), outputs=()
+        )
+
+    def test_an_empty_root_module_gives_an_empty_state(self) -> None:
+        doc = show(values={"root_module": {}})
+        parsed = parse_state(encode(doc))
+        assert (parsed.version, parsed.terraform_version, parsed.resources) == (0, "1.11.4", ())
+
+    def test_a_later_minor_format_version_is_read(self) -> None:
+        assert parse_state(encode(show(format_version="1.9"))).version == 0
+
+    def test_a_resource_maps_to_the_same_value_object_as_in_a_state_file(self) -> None:
+        doc = show_resources(
+            show_resource(
+                address='aws_s3_bucket.b["logs"]',
+                type="aws_s3_bucket",
+                name="b",
+                index="logs",
+                schema_version=0,
+                values={"id": "acme-logs", "tags": {"Name": "logs"}},
+                sensitive_values={"tags": {}},
+                depends_on=["aws_kms_key.k"],
+            )
+        )
+        assert parse_state(encode(doc)).resources == (
+            StateResource(
+                address='aws_s3_bucket.b["logs"]',
+                mode="managed",
+                type="aws_s3_bucket",
+                name="b",
+                provider="aws",
+                provider_config=AWS,
+                index_key="logs",
+                id="acme-logs",
+                attributes={"id": "acme-logs", "tags": {"Name": "logs"}},
+                dependencies=("aws_kms_key.k",),
+                schema_version=0,
+            ),
+        )
+
+    def test_child_modules_give_their_address_as_the_module_path_recursively(self) -> None:
+        grandchild = {
+            "address": 'module.net.module.subnets["private"]',
+            "resources": [show_resource(type="aws_subnet", name="this", index=0)],
+        }
+        child = {
+            "address": "module.net",
+            "resources": [show_resource(mode="data", type="aws_region", name="here")],
+            "child_modules": [grandchild],
+        }
+        doc = show_resources(show_resource(), child_modules=[child])
+        assert [(r.address, r.module) for r in parse_state(encode(doc)).resources] == [
+            ("aws_vpc.main", None),
+            ("module.net.data.aws_region.here", "module.net"),
+            (
+                'module.net.module.subnets["private"].aws_subnet.this[0]',
+                'module.net.module.subnets["private"]',
+            ),
+        ]
+
+    def test_deeply_nested_modules_are_read(self) -> None:
+        # Two JSON levels per module: about as deep as the JSON decoder goes.
+        module: dict[str, Any] = {"address": "module.m", "resources": [show_resource()]}
+        for _ in range(400):
+            module = {"address": "module.m", "child_modules": [module]}
+        parsed = parse_state(encode(show_resources(child_modules=[module])))
+        assert [r.address for r in parsed.resources] == ["module.m.aws_vpc.main"]
+
+    def test_the_provider_source_gives_the_short_name_and_a_configuration_address(
+        self,
+    ) -> None:
+        doc = show_resources(
+            show_resource(),
+            show_resource(
+                type="terraform_data", name="d", provider_name="terraform.io/builtin/terraform"
+            ),
+        )
+        assert [(r.provider, r.provider_config) for r in parse_state(encode(doc)).resources] == [
+            ("aws", AWS),
+            ("terraform", 'provider["terraform.io/builtin/terraform"]'),
+        ]
+
+    def test_sensitive_values_become_paths_to_their_true_leaves(self) -> None:
+        sensitive = {
+            "password": True,
+            "tags": {"Name": True, "Env": False},
+            "ebs_block_device": [{"kms_key_id": False}, {"kms_key_id": True}],
+            "ports": [False, True],
+            "empty": [],
+            "nothing": {},
+            "unset": None,
+        }
+        doc = show_resources(show_resource(sensitive_values=sensitive))
+        assert parse_state(encode(doc)).resources[0].sensitive_paths == (
+            ("password",),
+            ("tags", "Name"),
+            ("ebs_block_device", 1, "kms_key_id"),
+            ("ports", 1),
+        )
+
+    def test_sensitive_values_true_at_the_top_hides_everything(self) -> None:
+        doc = show_resources(show_resource(sensitive_values=True))
+        assert parse_state(encode(doc)).resources[0].sensitive_paths == ((),)
+
+    def test_missing_or_null_sensitive_values_and_values_mean_none(self) -> None:
+        bare = {k: v for k, v in show_resource().items() if k not in ("values", "sensitive_values")}
+        doc = show_resources(bare, show_resource(values=None, sensitive_values=None))
+        for r in parse_state(encode(doc)).resources:
+            assert (r.attributes, r.id, r.sensitive_paths) == ({}, None, ())
+
+    def test_tainted_and_deposed_objects_are_marked(self) -> None:
+        doc = show_resources(
+            show_resource(tainted=True),
+            show_resource(deposed_key="00abcdef", values={"id": "vpc-old"}),
+            show_resource(tainted=False),
+        )
+        parsed = parse_state(encode(doc))
+        assert [(r.id, r.status, r.deposed) for r in parsed.resources] == [
+            ("vpc-1", "tainted", None),
+            ("vpc-old", None, "00abcdef"),
+            ("vpc-1", None, None),
+        ]
+        assert [r.id for r in parsed.managed] == ["vpc-1", "vpc-1"]
+
+    def test_the_address_field_is_not_trusted_over_the_other_fields(self) -> None:
+        doc = show_resources(show_resource(address="something.else", index=2))
+        assert parse_state(encode(doc)).resources[0].address == "aws_vpc.main[2]"
+
+    def test_outputs_keep_value_type_and_sensitivity(self) -> None:
+        doc = show(
+            values={
+                "outputs": {
+                    "token": {"sensitive": True, "value": "abc", "type": "string"},
+                    "n": {"sensitive": False, "value": 2},
+                }
+            }
+        )
+        assert parse_state(encode(doc)).outputs == (
+            StateOutput(name="token", value="abc", sensitive=True, type="string"),
+            StateOutput(name="n", value=2, sensitive=False),
+        )
+
+    def test_unknown_fields_are_ignored(self) -> None:
+        doc = show_resources(
+            show_resource(identity={"id": "vpc-1"}, identity_schema_version=0, future=[1])
+        )
+        doc["checks"] = []
+        doc["values"]["root_module"]["future"] = True
+        assert [r.address for r in parse_state(encode(doc)).resources] == ["aws_vpc.main"]
+
+
 class TestProviderShortName:
     @pytest.mark.parametrize(
         ("address", "short"),
@@ -448,19 +630,146 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     ("deep nesting", b"[" * 100_000, "not"),
     ("no version", b'{"serial": 1}', "no 'version' field"),
     (
-        "terraform show -json",
-        b'{"format_version": "1.0", "terraform_version": "1.11.4", "values": {"root_module": {}}}',
-        "this is `terraform show -json` output, not a state file; pass the .tfstate file",
-    ),
-    (
-        "terraform show -json of an empty state",
-        b'{"format_version": "1.0"}',
-        "this is `terraform show -json` output",
-    ),
-    (
         "terraform show -json of a plan",
         b'{"format_version": "1.2", "planned_values": {}, "resource_changes": []}',
+        "this is `terraform show -json` output of a plan, not a state file; pass the .tfstate",
+    ),
+    (
+        "terraform show -json of a plan that changes nothing",
+        b'{"format_version": "1.2", "terraform_version": "1.11.4", "prior_state": {}}',
         "output of a plan, not a state file",
+    ),
+    (
+        "show -json with a numeric format_version",
+        b'{"format_version": 1.0}',
+        "'format_version' must be a version string like \"1.0\", got number 1.0",
+    ),
+    (
+        "show -json of an unknown major format",
+        b'{"format_version": "2.0"}',
+        'unsupported `terraform show -json` format_version "2.0" (driftmgr reads 1.x)',
+    ),
+    ("show -json values not an object", encode(show(values=[])), "'values' must be an object"),
+    (
+        "show -json root_module not an object",
+        encode(show(values={"root_module": 1})),
+        "values: 'root_module' must be an object",
+    ),
+    (
+        "show -json resources not a list",
+        encode(show(values={"root_module": {"resources": {}}})),
+        "values.root_module: 'resources' must be an array",
+    ),
+    (
+        "show -json resource not an object",
+        encode(show_resources("x")),
+        "values.root_module.resources[0] must be an object, got string",
+    ),
+    (
+        "show -json unknown mode",
+        encode(show_resources(show_resource(mode="ephemeral"))),
+        'values.root_module.resources[0]: \'mode\' must be either "managed" or "data"',
+    ),
+    (
+        "show -json resource without a type",
+        encode(show_resources({**show_resource(), "type": None})),
+        "values.root_module.resources[0]: 'type' must be a string, got null",
+    ),
+    (
+        "show -json resource without provider_name",
+        encode(show_resources({k: v for k, v in show_resource().items() if k != "provider_name"})),
+        "values.root_module.resources[0]: missing 'provider_name'",
+    ),
+    (
+        "show -json provider_name that is not a source address",
+        encode(show_resources(show_resource(provider_name="registry.terraform.io/hashicorp/"))),
+        "'provider_name' must be a provider source address like",
+    ),
+    (
+        "show -json provider_name with a quote",
+        encode(show_resources(show_resource(provider_name='a/b"]x/aws'))),
+        "'provider_name' must be a provider source address like",
+    ),
+    (
+        "show -json boolean index",
+        encode(show_resources(show_resource(index=False))),
+        "values.root_module.resources[0]: 'index' must be an integer or a string, got false",
+    ),
+    (
+        "show -json resource values not an object",
+        encode(show_resources(show_resource(values=[1]))),
+        "values.root_module.resources[0]: 'values' must be an object, got a list",
+    ),
+    (
+        "show -json sensitive leaf not a boolean",
+        encode(show_resources(show_resource(sensitive_values={"tags": {"Name": "yes"}}))),
+        'values.root_module.resources[0].sensitive_values["tags"]["Name"] must be a boolean, '
+        'an object or an array, got string "yes"',
+    ),
+    (
+        "show -json sensitive leaf in a list not a boolean",
+        encode(show_resources(show_resource(sensitive_values={"ports": [False, 1]}))),
+        'resources[0].sensitive_values["ports"][1] must be a boolean, an object or an array',
+    ),
+    (
+        "show -json non-boolean tainted",
+        encode(show_resources(show_resource(tainted="yes"))),
+        "'tainted' must be a boolean",
+    ),
+    (
+        "show -json numeric deposed key",
+        encode(show_resources(show_resource(deposed_key=7))),
+        "'deposed_key' must be a string",
+    ),
+    (
+        "show -json non-string dependency",
+        encode(show_resources(show_resource(depends_on=[None]))),
+        "values.root_module.resources[0].depends_on[0] must be a string, got null",
+    ),
+    (
+        "show -json negative schema version",
+        encode(show_resources(show_resource(schema_version=-1))),
+        "'schema_version' must be a non-negative integer",
+    ),
+    (
+        "show -json child_modules not a list",
+        encode(show(values={"root_module": {"child_modules": {}}})),
+        "values.root_module: 'child_modules' must be an array",
+    ),
+    (
+        "show -json child module without an address",
+        encode(show(values={"root_module": {"child_modules": [{"resources": []}]}})),
+        "values.root_module.child_modules[0]: missing 'address'",
+    ),
+    (
+        "show -json bad resource in a grandchild module",
+        encode(
+            show(
+                values={
+                    "root_module": {
+                        "child_modules": [
+                            {
+                                "address": "module.a",
+                                "child_modules": [
+                                    {"address": "module.a.module.b", "resources": [3]}
+                                ],
+                            }
+                        ]
+                    }
+                }
+            )
+        ),
+        "values.root_module.child_modules[0].child_modules[0].resources[0] must be an object",
+    ),
+    (
+        "show -json outputs not an object",
+        encode(show(values={"outputs": []})),
+        "values: 'outputs' must be an object",
+    ),
+    (
+        "show -json output without a value",
+        encode(show(values={"outputs": {"o": {"sensitive": False}}})),
+        "values.outputs[\"o\"]: missing 'value'",
     ),
     ("a string version", b'{"version": "4"}', "'version' must be an integer, got string \"4\""),
     ("a boolean version", b'{"version": true}', "'version' must be an integer, got true"),
@@ -858,9 +1167,12 @@ def test_arbitrary_json_under_state_headers_parses_or_raises_state_format_error(
     parses_or_is_rejected(json.dumps(doc).encode())
 
 
+REAL_STATES = Path(__file__).parents[3] / "data" / "terraform" / "states"
 FIXTURE_DOCS = [
     json.loads(fixture_bytes("v4_full.tfstate")),
     json.loads(fixture_bytes("v3.tfstate")),
+    json.loads((REAL_STATES / "default.tfstate").read_bytes()),
+    json.loads((REAL_STATES / "default.show.json").read_bytes()),
 ]
 
 

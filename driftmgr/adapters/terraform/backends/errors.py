@@ -1,0 +1,35 @@
+"""Why a state source could not be read. Every message is one line naming the source."""
+
+from __future__ import annotations
+
+__all__ = [
+    "InvalidSourceURI",
+    "SourceAccessDenied",
+    "SourceError",
+    "SourceNotFound",
+    "SourceUnreachable",
+]
+
+
+class SourceError(Exception):
+    """A state source could not be listed or read; the message says what to do about it."""
+
+    def __init__(self, message: str) -> None:
+        # Messages end up in events, problem+json bodies and log lines: keep them to one line.
+        super().__init__(" ".join(message.splitlines()))
+
+
+class InvalidSourceURI(SourceError):
+    """The URI is malformed, uses an unknown scheme, or cannot be used for this operation."""
+
+
+class SourceNotFound(SourceError):
+    """No state object exists at the URI (missing file, bucket, key, workspace…)."""
+
+
+class SourceAccessDenied(SourceError):
+    """Credentials are missing, expired or not allowed to read the object."""
+
+
+class SourceUnreachable(SourceError):
+    """The storage endpoint did not answer: connection refused, DNS failure, timeout, 5xx."""

@@ -1,0 +1,167 @@
+"""GCS state objects through google-cloud-storage and Application Default Credentials.
+
+With ``STORAGE_EMULATOR_HOST`` set (an emulator such as gcp-storage-emulator), the client
+sends anonymous requests: emulators check no credentials, and ADC may not exist there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import google.auth.exceptions
+from google.api_core import exceptions as api
+from google.api_core.retry import Retry
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
+
+from driftmgr.adapters.terraform.backends.errors import (
+    SourceAccessDenied,
+    SourceError,
+    SourceNotFound,
+    SourceUnreachable,
+)
+from driftmgr.adapters.terraform.backends.globs import KeyGlob, directory_prefix, literal_prefix
+from driftmgr.adapters.terraform.backends.uri import Source, StateObject
+
+__all__ = ["expand", "fetch"]
+
+_EMULATOR_PROJECT = "driftmgr-emulator"
+# (connect, read) seconds per request, and at most ~10 s of retrying transient failures
+# (the library default retries for two minutes).
+_TIMEOUT = (5.0, 30.0)
+_RETRY: Retry = DEFAULT_RETRY.with_timeout(10.0)
+_CREDENTIALS_HINT = (
+    "configure Application Default Credentials (`gcloud auth application-default login`, "
+    "GOOGLE_APPLICATION_CREDENTIALS or a service account) with storage.objects.get and "
+    "storage.objects.list on the bucket"
+)
+# What the client raises; requests' connection errors and timeouts are OSErrors.
+_ERRORS = (api.GoogleAPIError, google.auth.exceptions.GoogleAuthError, OSError)
+
+
+def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
+    client = _client(src)
+    if src.is_glob:
+        glob = KeyGlob(src.path)
+        # Listing whole directories also yields the workspace siblings of every match.
+        prefix = directory_prefix(src.path) if workspaces else literal_prefix(src.path)
+        names = list(_list(client, src, prefix))
+        keys = [n for n in names if glob.matches(n)]
+    else:
+        keys = [src.path]
+        names = []
+    objects = [src.at(key).state_object() for key in keys]
+    if workspaces:
+        listed: dict[str, list[str]] = {}
+        for key in keys:
+            directory, _, name = key.rpartition("/")
+            if name != "default.tfstate":
+                continue
+            prefix = f"{directory}/" if directory else ""
+            if prefix not in listed:
+                listed[prefix] = (
+                    names if src.is_glob else list(_list(client, src, prefix, delimiter="/"))
+                )
+            objects.extend(
+                src.at(sibling).state_object()
+                for sibling in listed[prefix]
+                if _is_workspace_sibling(prefix, sibling)
+            )
+    return objects
+
+
+def fetch(src: Source) -> bytes:
+    client = _client(src)
+    blob = client.bucket(src.authority).blob(src.path)
+    try:
+        data: bytes = blob.download_as_bytes(timeout=_TIMEOUT, retry=_RETRY)
+    except _ERRORS as e:
+        raise _translate(src, e) from None
+    return data
+
+
+def _is_workspace_sibling(prefix: str, name: str) -> bool:
+    """``<prefix><ws>.tfstate`` in the same directory, as the gcs backend lays workspaces out."""
+    rest = name[len(prefix) :]
+    return (
+        name.startswith(prefix)
+        and "/" not in rest
+        and rest.endswith(".tfstate")
+        and rest != "default.tfstate"
+        and rest != ".tfstate"
+    )
+
+
+def _client(src: Source) -> storage.Client:
+    try:
+        if os.environ.get("STORAGE_EMULATOR_HOST"):
+            project = os.environ.get("GOOGLE_CLOUD_PROJECT") or _EMULATOR_PROJECT
+            return storage.Client(project=project, credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+        return storage.Client()
+    except _ERRORS as e:
+        raise _translate(src, e) from None
+
+
+def _list(
+    client: storage.Client, src: Source, prefix: str, delimiter: str | None = None
+) -> Iterator[str]:
+    try:
+        blobs = client.list_blobs(
+            src.authority, prefix=prefix, delimiter=delimiter, timeout=_TIMEOUT, retry=_RETRY
+        )
+        for blob in blobs:
+            yield blob.name
+    except _ERRORS as e:
+        raise _translate(src, e) from None
+
+
+def _endpoint() -> str:
+    return os.environ.get("STORAGE_EMULATOR_HOST") or "https://storage.googleapis.com"
+
+
+def _translate(src: Source, error: Exception) -> SourceError:
+    if isinstance(error, api.RetryError) and isinstance(error.cause, Exception):
+        error = error.cause  # the retry deadline passed: report what kept failing
+    match error:
+        case api.NotFound():
+            return SourceNotFound(
+                f"{src.display}: no object {src.path!r} in bucket {src.authority!r} "
+                "(or the bucket does not exist)"
+            )
+        case api.Forbidden() | api.Unauthorized():
+            return SourceAccessDenied(
+                f"{src.display}: Google Cloud Storage refused access ({error.code}); "
+                f"{_CREDENTIALS_HINT}"
+            )
+        case google.auth.exceptions.DefaultCredentialsError():
+            return SourceAccessDenied(
+                f"{src.display}: no Google credentials found; {_CREDENTIALS_HINT}"
+            )
+        case google.auth.exceptions.RefreshError():
+            return SourceAccessDenied(
+                f"{src.display}: Google credentials could not be refreshed (expired or revoked); "
+                f"{_CREDENTIALS_HINT}"
+            )
+        case google.auth.exceptions.TransportError():
+            return SourceUnreachable(f"{src.display}: cannot reach the Google token endpoint")
+        case api.ServerError() | api.TooManyRequests():
+            return SourceUnreachable(
+                f"{src.display}: Google Cloud Storage at {_endpoint()} failed ({error.code}); "
+                "retry later"
+            )
+        case api.GoogleAPICallError():
+            return SourceError(f"{src.display}: Google Cloud Storage error {error.code}")
+        case ConnectionError() | TimeoutError():
+            return SourceUnreachable(
+                f"{src.display}: cannot reach Google Cloud Storage at {_endpoint()}"
+            )
+    # requests' ConnectionError/Timeout are OSErrors (IOError) rather than builtins' ones.
+    if isinstance(error, OSError):
+        return SourceUnreachable(
+            f"{src.display}: cannot reach Google Cloud Storage at {_endpoint()}"
+        )
+    return SourceError(
+        f"{src.display}: Google Cloud Storage request failed: {type(error).__name__}"
+    )

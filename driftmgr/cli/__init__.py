@@ -1,0 +1,144 @@
+"""The ``driftmgr`` command: a small client that sends commands and reads queries.
+
+With ``--api-url`` (or ``DRIFTMGR_API_URL``) it talks to a running ``driftmgr serve``.
+Without, it runs the very same HTTP app in-process on the embedded store, so one command
+works standalone and behaves exactly as it would against a server (ADR 0006).
+
+Results go to stdout; progress, logs and errors to stderr. Errors are one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from driftmgr import __version__
+from driftmgr.cli.api import EXIT_ERROR, CliError
+from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
+from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
+from driftmgr.cli.state import add_state_commands
+
+__all__ = ["main"]
+
+log = logging.getLogger("driftmgr.cli")
+
+
+def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the command name.
+
+    Only the top-level copy carries defaults: a subcommand's default would otherwise
+    overwrite a value given before the command (``driftmgr --api-url U drift …``).
+    """
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--api-url",
+        default=default(os.environ.get("DRIFTMGR_API_URL")),
+        help="driftmgr server to talk to (default: run in-process on the "
+        "embedded store; env DRIFTMGR_API_URL)",
+    )
+    common.add_argument("--output", "-o", choices=["table", "json"], default=default("table"))
+    common.add_argument(
+        "--verbose", "-v", action="store_true", default=default(False), help="log to stderr"
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=False)
+    parser = argparse.ArgumentParser(
+        prog="driftmgr",
+        parents=[_common_options(defaults=True)],
+        description="Does the cloud still match our Terraform state?",
+    )
+    parser.add_argument("--version", action="version", version=f"driftmgr {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the API, projections and a worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    add_state_commands(sub, common)
+
+    def scope_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--provider", required=True, help="cloud provider, e.g. aws")
+        p.add_argument("--region", action="append", help="region (repeatable)")
+        p.add_argument(
+            "--type", action="append", help="limit to a Terraform resource type (repeatable)"
+        )
+
+    disc = sub.add_parser("discover", parents=[common], help="inventory a cloud account")
+    scope_arguments(disc)
+    disc.set_defaults(func=cmd_discover)
+
+    drift = sub.add_parser("drift", help="drift detection").add_subparsers(
+        dest="drift_command", required=True, metavar="COMMAND"
+    )
+    detect = drift.add_parser(
+        "detect", parents=[common], help="compare states with the cloud and print the report"
+    )
+    detect.add_argument(
+        "--state",
+        action="append",
+        required=True,
+        help="Terraform state: a path, a glob, or a URI like tfstate+s3://bucket/key (repeatable)",
+    )
+    detect.add_argument(
+        "--workspaces", action="store_true", help="also compare the states' named workspaces"
+    )
+    scope_arguments(detect)
+    detect.set_defaults(func=cmd_drift_detect)
+    report = drift.add_parser("report", parents=[common], help="print a drift run's report")
+    report.add_argument("run_id")
+    report.set_defaults(func=cmd_drift_report)
+
+    admin = sub.add_parser("admin", help="maintenance").add_subparsers(
+        dest="admin_command", required=True, metavar="COMMAND"
+    )
+    rebuild = admin.add_parser(
+        "rebuild-projections",
+        parents=[common],
+        help="drop the read models and rebuild them from the event log",
+    )
+    rebuild.set_defaults(func=cmd_rebuild_projections)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.verbose:
+        # httpx logs every request at INFO; the in-process client would echo them all.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        code = args.func(args)
+    except CliError as e:
+        print(f"error: {e}", file=sys.stderr)
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    except Exception as e:  # a bug or an unusable setup: one line, details with -v
+        from driftmgr.settings import ConfigurationError
+
+        if isinstance(e, ConfigurationError):
+            print(f"error: {e}", file=sys.stderr)
+        else:
+            if args.verbose:
+                log.error("unexpected error", exc_info=True)
+            hint = "" if args.verbose else " (run with -v for details)"
+            print(f"error: {type(e).__name__}: {e}{hint}", file=sys.stderr)
+        code = EXIT_ERROR
+    sys.exit(code)

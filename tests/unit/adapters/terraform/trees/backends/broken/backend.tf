@@ -1,0 +1,4 @@
+terraform {
+  backend "s3" {
+    bucket = "acme-tfstate"
+    key    = "broken/terraform.tfstate"

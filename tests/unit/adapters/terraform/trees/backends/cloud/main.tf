@@ -1,0 +1,10 @@
+terraform {
+  cloud {
+    organization = "acme"
+
+    workspaces {
+      name    = "billing-prod"
+      project = "billing"
+    }
+  }
+}

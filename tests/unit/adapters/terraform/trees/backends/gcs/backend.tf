@@ -1,0 +1,6 @@
+terraform {
+  backend "gcs" {
+    bucket = "acme-tfstate-gcs"
+    prefix = "apps/web/"
+  }
+}

@@ -1,0 +1,9 @@
+terraform {
+  backend "remote" {
+    organization = "acme"
+
+    workspaces {
+      name = "networking-prod"
+    }
+  }
+}

@@ -1,0 +1,10 @@
+terraform {
+  backend "remote" {
+    hostname     = "tfe.acme.internal"
+    organization = "acme"
+
+    workspaces {
+      prefix = "networking-"
+    }
+  }
+}

@@ -1,0 +1,6 @@
+terraform {
+  backend "consul" {
+    address = "consul.example.com"
+    path    = "tf/app"
+  }
+}

@@ -1,0 +1,7 @@
+resource "aws_vpc" "main" {
+  cidr_block = var.cidr_block
+}
+
+variable "cidr_block" {
+  type = string
+}
