@@ -222,6 +222,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    if args.state_id is None:
+        return _analyze_all(args)
     state_id = _state_id(args.state_id)
     with connect(args) as api:
         if args.blast_radius:
@@ -245,6 +247,27 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print_json(analysis)
     else:
         _print_analysis(analysis)
+    return EXIT_OK
+
+
+def _analyze_all(args: argparse.Namespace) -> int:
+    if args.graph or args.blast_radius:
+        raise CliError("--graph and --blast-radius need a state id")
+    with connect(args) as api:
+        totals = api.query("/api/v1/states/analysis")
+    if args.output == "json":
+        print_json(totals)
+        return EXIT_OK
+    print(
+        f"{totals['state_count']} states: {totals['resource_count']} managed resources, "
+        f"{totals['data_source_count']} data sources, {totals['tainted_count']} tainted, "
+        f"{totals['deposed_count']} deposed, {totals['without_id_count']} without id, "
+        f"{totals['cycle_count']} dependency cycles"
+    )
+    for title, key in (("type", "by_type"), ("provider", "by_provider")):
+        print()
+        counts = sorted(totals[key].items(), key=lambda kv: (-kv[1], kv[0]))
+        print(table([[name, str(n)] for name, n in counts], [title, "resources"]))
     return EXIT_OK
 
 
@@ -347,7 +370,9 @@ def add_state_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     analyze = state.add_parser(
         "analyze", parents=[common], help="counts, providers, dependency graph, blast radius"
     )
-    analyze.add_argument("state_id")
+    analyze.add_argument(
+        "state_id", nargs="?", help="a state id; without one, totals over every tracked state"
+    )
     analyze.add_argument(
         "--graph",
         choices=["dot", "mermaid", "json"],

@@ -14,7 +14,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from driftmgr.adapters.terraform.discovery import DiscoveryError, DiscoveryResult, discover
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.state import ImportState, import_state
-from driftmgr.domain.state_analysis import StateAnalysis, blast_radius, to_dot, to_mermaid
+from driftmgr.domain.state_analysis import (
+    AnalysisTotals,
+    StateAnalysis,
+    blast_radius,
+    to_dot,
+    to_mermaid,
+)
 from driftmgr.domain.state_compare import StateComparison
 from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, services_of
@@ -22,6 +28,7 @@ from driftmgr.queries.state_files import (
     CompareStatesQuery,
     GetStateAnalysisQuery,
     GetStateFileQuery,
+    GetStateTotalsQuery,
     ListStateFilesQuery,
     StateFileSummary,
     StateFileView,
@@ -30,6 +37,7 @@ from driftmgr.queries.state_files import (
     compare_state_files,
     get_state_analysis,
     get_state_file,
+    get_state_totals,
     list_state_files,
 )
 
@@ -86,6 +94,16 @@ class StatesController(Controller):
             return discover(Path(data.path))
         except DiscoveryError as e:
             raise InvalidCommand(str(e)) from None
+
+    @get("/analysis", summary="Counts summed over states: all, or ?ids= (AnalyzeStateFiles)")
+    async def totals(
+        self,
+        state: State,
+        ids: FromQuery[list[UUID] | None] = None,
+        min_position: FromQuery[int | None] = None,
+    ) -> AnalysisTotals:
+        query = GetStateTotalsQuery(state_ids=ids, min_position=min_position)
+        return await get_state_totals(services_of(state).read, query)
 
     @get("/compare", summary="Compare two state versions (CompareStatesQuery)")
     async def compare(

@@ -19,7 +19,7 @@ from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.terraform.state import parse_state
 from driftmgr.domain.drift.engine import SENSITIVE_VALUE
 from driftmgr.domain.resources import ParsedState
-from driftmgr.domain.state_analysis import StateAnalysis
+from driftmgr.domain.state_analysis import AnalysisTotals, StateAnalysis, merge_analyses
 from driftmgr.domain.state_compare import StateComparison, compare_states
 from driftmgr.errors import InvalidCommand, NotFound
 from driftmgr.projections.state_files import (
@@ -33,6 +33,7 @@ __all__ = [
     "CompareStatesQuery",
     "GetStateAnalysisQuery",
     "GetStateFileQuery",
+    "GetStateTotalsQuery",
     "ListStateFilesQuery",
     "OutputView",
     "ResourceView",
@@ -43,6 +44,7 @@ __all__ = [
     "compare_state_files",
     "get_state_analysis",
     "get_state_file",
+    "get_state_totals",
     "list_state_files",
 ]
 
@@ -224,6 +226,23 @@ async def get_state_analysis(read: ReadModels, query: GetStateAnalysisQuery) -> 
     if row is None:
         raise NotFound(f"state file {query.state_id} has not been analysed yet")
     return msgspec.convert(row.analysis, StateAnalysis)
+
+
+class GetStateTotalsQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Counts summed over several states (AnalyzeStateFiles); every tracked state by default."""
+
+    state_ids: list[UUID] | None = None
+    min_position: int | None = None
+
+
+async def get_state_totals(read: ReadModels, query: GetStateTotalsQuery) -> AnalysisTotals:
+    await read.wait_for(query.min_position)
+    analyses = state_analyses_table.c
+    select = sa.select(analyses.analysis)
+    if query.state_ids:
+        select = select.where(analyses.state_id.in_(query.state_ids))
+    rows = await read.all(select)
+    return merge_analyses([msgspec.convert(r.analysis, StateAnalysis) for r in rows])
 
 
 class StateRef(msgspec.Struct, frozen=True, kw_only=True):

@@ -52,6 +52,27 @@ DRIFT_KEYS = {
 }
 
 
+#: Values the test states mark sensitive (tests/data/terraform: `sensitive()` inputs and the
+#: `db_password` output). No command output and no API response may ever contain them.
+SECRETS = ("s3cret-default", "s3cret-staging", "t0ken-default", "t0ken-staging")
+
+
+def assert_no_secrets(text: str, where: str) -> None:
+    leaked = [s for s in SECRETS if s in text]
+    assert not leaked, f"{where} leaked sensitive values {leaked}"
+
+
+def guard_responses(client: Any) -> Any:
+    """Make an httpx-based client check every response body for sensitive values."""
+
+    def guard(response: Any) -> None:
+        response.read()
+        assert_no_secrets(response.text, f"{response.request.method} {response.request.url}")
+
+    client.event_hooks = {"response": [guard]}
+    return client
+
+
 @dataclass
 class Ran:
     code: int
@@ -85,6 +106,7 @@ def driftmgr(data_dir: Path) -> Callable[..., Ran]:
             timeout=timeout,
             check=False,
         )
+        assert_no_secrets(done.stdout + done.stderr, f"driftmgr {' '.join(args)}")
         return Ran(done.returncode, done.stdout, done.stderr)
 
     return run

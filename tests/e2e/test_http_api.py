@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from driftmgr.bootstrap import Services, bootstrap
 from driftmgr.http.app import create_app
 from driftmgr.settings import Settings
-from tests.e2e.conftest import DRIFTMGR, Ran, assert_matches_contract, kinds
+from tests.e2e.conftest import DRIFTMGR, Ran, assert_matches_contract, guard_responses, kinds
 
 HEADERS = {"X-Driftmgr-Actor": "api@test"}
 
@@ -32,7 +32,7 @@ def services(aws: str, tmp_path: Path) -> Iterator[Services]:
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient[Any]]:
     with TestClient(create_app(services), raise_server_exceptions=False) as client:
-        yield client
+        yield guard_responses(client)
 
 
 def test_drift_check_over_http_matches_the_contract_and_plans_a_remediation(

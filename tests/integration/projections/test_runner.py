@@ -24,8 +24,16 @@ from tests.support.fakes import FakeCloud, dump_tables, state_with_vpcs, vpc
 
 CAUSE = Cause(actor="tester")
 VIEW_TABLES = [
-    "jobs", "state_files", "state_versions", "state_analyses", "discovery_runs",
-    "discovery_scans", "inventory", "drift_runs", "drift_items", "remediation_plans",
+    "jobs",
+    "state_files",
+    "state_versions",
+    "state_analyses",
+    "discovery_runs",
+    "discovery_scans",
+    "inventory",
+    "drift_runs",
+    "drift_items",
+    "remediation_plans",
 ]
 
 
