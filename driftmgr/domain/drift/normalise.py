@@ -1,24 +1,38 @@
 """Pure, ordered transforms applied identically to both sides before they are compared.
 
-Each transform is a small named function so that it can be tested on its own; the order in
-:func:`normalise_attribute` is the order they apply in.
+Each transform is a small named function with its own tests; :func:`normalise_attribute`
+applies them in a fixed order: provider default → stored hash → policy → CIDR → case →
+empties → set order. The same order on both sides is what makes "equal after normalising"
+symmetric.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import ipaddress
 import json
-from collections.abc import Iterable
-from typing import Any
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+if TYPE_CHECKING:
+    from driftmgr.domain.drift.rules import TypeRules
+
 __all__ = [
+    "canonical_cidr",
     "canonical_policy",
     "canonical_set",
     "drop_empty",
     "is_empty",
+    "lowercase",
     "normalise_attribute",
     "sort_key",
+    "user_data_hash",
+    "with_default",
 ]
 
 _POLICY_LIST_KEYS = frozenset(
@@ -33,11 +47,17 @@ _POLICY_LIST_KEYS = frozenset(
         "CanonicalUser",
     }
 )
+_SHA1_HEX = re.compile(r"^[0-9a-f]{40}$")
 
 
 def is_empty(value: Any) -> bool:
     """Terraform and cloud APIs disagree on absent vs null vs "" vs [] vs {}: treat them alike."""
     return value is None or value == "" or value == [] or value == {}
+
+
+def with_default(value: Any, default: Any) -> Any:
+    """An absent value stands for the provider's default (``monitoring`` absent = false)."""
+    return default if is_empty(value) else value
 
 
 def drop_empty(value: Any) -> Any:
@@ -66,6 +86,22 @@ def canonical_set(values: Iterable[Any]) -> list[Any]:
     return [unique[k] for k in sorted(unique)]
 
 
+def user_data_hash(value: Any) -> Any:
+    """``user_data`` as terraform-provider-aws stores it: the SHA-1 hex of the script.
+
+    The API returns the script base64-encoded; the provider hashes the decoded bytes when
+    the configured string is valid base64, the string itself otherwise. A value that
+    already is a SHA-1 hex (what the state holds) is left alone.
+    """
+    if not isinstance(value, str) or not value or _SHA1_HEX.match(value):
+        return value
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        data = value.encode()
+    return hashlib.sha1(data).hexdigest()  # noqa: S324 - the provider's own format
+
+
 def _canonical_policy_value(key: str | None, value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _canonical_policy_value(k, v) for k, v in sorted(value.items())}
@@ -82,8 +118,9 @@ def canonical_policy(document: Any) -> Any:
     """An IAM-style JSON policy in a form where semantically equal documents are equal.
 
     Accepts the JSON string Terraform stores or an already decoded document. Key order,
-    whitespace, single value vs one-element list and statement order do not matter.
-    A string that is not JSON is returned unchanged, so the difference still shows.
+    whitespace, single value vs one-element list, statement order and ``"Principal": "*"``
+    vs ``{"AWS": "*"}`` do not matter. A string that is not JSON is returned unchanged, so
+    the difference still shows.
     """
     if isinstance(document, str):
         try:
@@ -97,18 +134,46 @@ def canonical_policy(document: Any) -> Any:
     if isinstance(statements, dict):
         statements = [statements]
     if isinstance(statements, list):
-        canonical["Statement"] = canonical_set(statements)
+        canonical["Statement"] = canonical_set(_canonical_statement(s) for s in statements)
     return canonical
 
 
-def normalise_attribute(value: Any, *, is_set: bool = False, is_policy: bool = False) -> Any:
-    """Normalise one top-level attribute value: policy → empties → set order."""
-    if is_policy and not is_empty(value):
-        value = canonical_policy(value)
-    value = drop_empty(value)
-    if is_set and isinstance(value, list):
-        value = canonical_set(_canonical_member(v) for v in value)
-    return value
+def _canonical_statement(statement: Any) -> Any:
+    if not isinstance(statement, dict):
+        return statement
+    statement = dict(statement)
+    for key in ("Principal", "NotPrincipal"):
+        if statement.get(key) == "*":
+            statement[key] = {"AWS": ["*"]}
+    if statement.get("Sid") == "":
+        del statement["Sid"]  # an empty Sid is the same as none
+    return statement
+
+
+def canonical_cidr(value: Any) -> Any:
+    """A CIDR as the network it denotes (``10.0.0.1/16`` → ``10.0.0.0/16``, IPv6 compressed);
+    lists of CIDRs element by element; anything else unchanged."""
+    if isinstance(value, list):
+        return [canonical_cidr(v) for v in value]
+    if not isinstance(value, str) or "/" not in value:
+        return value
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        return value
+
+
+def lowercase(value: Any) -> Any:
+    """Strings (and lists of strings) in lower case, for values the provider folds."""
+    if isinstance(value, list):
+        return [lowercase(v) for v in value]
+    return value.lower() if isinstance(value, str) else value
+
+
+def _member_fields(member: Any, names: frozenset[str], transform: Callable[[Any], Any]) -> Any:
+    if not isinstance(member, dict) or not names:
+        return member
+    return {k: transform(v) if k in names else v for k, v in member.items()}
 
 
 def _canonical_member(member: Any) -> Any:
@@ -121,3 +186,26 @@ def _canonical_member(member: Any) -> Any:
             if not is_empty(v)
         }
     return member
+
+
+def normalise_attribute(name: str, value: Any, rules: TypeRules) -> Any:
+    """Normalise one top-level attribute value by the type's rules, in the fixed order."""
+    if name in rules.defaults:
+        value = with_default(value, rules.defaults[name])
+    if name in rules.hashed:
+        value = user_data_hash(value)
+    if name in rules.policies and not is_empty(value):
+        value = canonical_policy(value)
+    if name in rules.cidrs:
+        value = canonical_cidr(value)
+    if name in rules.case_insensitive:
+        value = lowercase(value)
+    if name in rules.sets and isinstance(value, list):
+        # Set members carry their own CIDR and case-insensitive fields (rule cidr_blocks,
+        # protocol …), named the same way in the rules.
+        value = [_member_fields(m, rules.cidrs, canonical_cidr) for m in value]
+        value = [_member_fields(m, rules.case_insensitive, lowercase) for m in value]
+    value = drop_empty(value)
+    if name in rules.sets and isinstance(value, list):
+        value = canonical_set(_canonical_member(v) for v in value)
+    return value

@@ -1,17 +1,29 @@
-"""Per resource type: which attributes are sets, policies, or not worth comparing.
+"""Per resource type: how to identify it, split it, and which transforms its attributes need.
 
-Written from terraform-provider-aws's schemas: an attribute is *ignored* when the provider
-computes it (ARNs, owner ids, creation dates), when it is Terraform-only, or when it is the
-identity the match was made on.
+Everything the engine knows about a type lives in one :class:`TypeRules` value, registered
+under the Terraform type name. Written from terraform-provider-aws's schemas and read code:
+an attribute is *ignored* when the provider computes it (ARNs, owner ids, creation dates),
+when it is Terraform-only, or when it is the identity the match was made on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 import msgspec
 
-__all__ = ["TypeRules", "rules_for"]
+from driftmgr.domain.resources import StateResource
+
+__all__ = ["ALWAYS_IGNORED", "Key", "TypeRules", "register", "registered_types", "rules_for"]
+
+#: A resource's place in the match dictionary: (Terraform type, canonical id).
+Key = tuple[str, str]
+
+#: Never drift, whatever the type: identity, computed ARNs and account ids, the tags map
+#: that ``tags`` is compared against, and Terraform's own timeouts block.
+ALWAYS_IGNORED = frozenset({"id", "arn", "owner_id", "tags_all", "timeouts"})
 
 
 class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
@@ -19,58 +31,43 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     """Attributes whose member order means nothing (TypeSet in the provider schema)."""
     policies: frozenset[str] = frozenset()
     """JSON policy documents, compared semantically."""
+    cidrs: frozenset[str] = frozenset()
+    """Attributes (or set-member fields) holding a CIDR or a list of CIDRs."""
+    case_insensitive: frozenset[str] = frozenset()
+    """Attributes (or set-member fields) the provider compares case-insensitively."""
+    hashed: frozenset[str] = frozenset()
+    """Attributes the provider stores as a SHA-1 hex of their content (``user_data``)."""
+    defaults: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    """Values the provider assumes when an attribute is absent: absent equals default."""
     ignored: frozenset[str] = frozenset()
-    """Computed, volatile or identity attributes: never reported as drift."""
+    """Computed, volatile, Terraform-only or identity attributes: never reported as drift."""
+    identity: Callable[[Mapping[str, Any]], str | None] | None = None
+    """Canonical id from attributes, for types whose Terraform id is not what the cloud
+    returns (security group rules, routes, policy attachments, DNS records)."""
+    split: Callable[[StateResource], list[StateResource]] | None = None
+    """Break one state resource into the units the cloud lists (a rule with three CIDRs is
+    three rules in AWS)."""
+    claims: Callable[[StateResource], list[Key]] | None = None
+    """Live resources a state resource manages inline (its ingress rules, its routes), so
+    that they are neither unmanaged nor reported twice."""
+    parent: Callable[[Mapping[str, Any]], Key | None] | None = None
+    """For a live child resource, the resource that owns it (rule → security group)."""
 
 
-_ALWAYS_IGNORED = frozenset({"id", "arn", "owner_id", "tags_all"})
+_REGISTRY: dict[str, TypeRules] = {}
 
-_RULES: dict[str, TypeRules] = {
-    "aws_instance": TypeRules(
-        sets=frozenset({"vpc_security_group_ids", "security_groups"}),
-        # public_ip/instance_state change on every stop/start without anyone drifting.
-        ignored=frozenset(
-            {
-                "instance_state",
-                "public_ip",
-                "public_dns",
-                "private_dns",
-                "primary_network_interface_id",
-                "tenancy",
-            }
-        ),
-    ),
-    "aws_vpc": TypeRules(
-        ignored=frozenset(
-            {
-                "dhcp_options_id",
-                "main_route_table_id",
-                "default_network_acl_id",
-                "default_route_table_id",
-                "default_security_group_id",
-            }
-        ),
-    ),
-    "aws_security_group": TypeRules(
-        sets=frozenset({"ingress", "egress"}),
-    ),
-    "aws_s3_bucket": TypeRules(
-        policies=frozenset({"policy"}),
-        ignored=frozenset(
-            {"bucket_domain_name", "bucket_regional_domain_name", "region", "hosted_zone_id"}
-        ),
-    ),
-    "aws_iam_role": TypeRules(
-        policies=frozenset({"assume_role_policy"}),
-        sets=frozenset({"managed_policy_arns"}),
-        ignored=frozenset({"unique_id", "create_date"}),
-    ),
-}
+
+def register(resource_type: str, rules: TypeRules) -> None:
+    """Declare how a type compares. Rules are module-level data: register at import time."""
+    _REGISTRY[resource_type] = rules
+    rules_for.cache_clear()
+
+
+def registered_types() -> frozenset[str]:
+    return frozenset(_REGISTRY)
 
 
 @cache
 def rules_for(resource_type: str) -> TypeRules:
-    rules = _RULES.get(resource_type, TypeRules())
-    return TypeRules(
-        sets=rules.sets, policies=rules.policies, ignored=rules.ignored | _ALWAYS_IGNORED
-    )
+    rules = _REGISTRY.get(resource_type, TypeRules())
+    return msgspec.structs.replace(rules, ignored=rules.ignored | ALWAYS_IGNORED)
