@@ -94,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "--workspaces", action="store_true", help="also compare the states' named workspaces"
     )
+    detect.add_argument(
+        "--driftignore",
+        metavar="FILE",
+        help="ignore rules in driftctl's syntax (default: ./.driftignore if present)",
+    )
+    detect.add_argument(
+        "--ignore",
+        action="append",
+        metavar="RULE",
+        help="one more ignore rule, e.g. 'aws_iam_*' or 'aws_instance.*.tags.Owner' (repeatable)",
+    )
     scope_arguments(detect)
     detect.set_defaults(func=cmd_drift_detect)
     report = drift.add_parser("report", parents=[common], help="print a drift run's report")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,18 @@ def _regions(args: argparse.Namespace) -> list[str]:
     if not regions:
         raise CliError("name at least one region with --region")
     return regions
+
+
+def _ignore_rules(args: argparse.Namespace) -> list[str]:
+    """Lines of the ignore file (named, or ./.driftignore when present) plus --ignore rules."""
+    path = Path(args.driftignore) if args.driftignore else Path(".driftignore")
+    lines: list[str] = []
+    if args.driftignore or path.is_file():
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as e:
+            raise CliError(f"cannot read ignore file {path}: {e.strerror}") from None
+    return lines + list(args.ignore or [])
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
@@ -60,6 +73,7 @@ def cmd_drift_detect(args: argparse.Namespace) -> int:
         "regions": _regions(args),
         "states": state_inputs(args.state, workspaces=args.workspaces),
         "resource_types": args.type or None,
+        "ignore": _ignore_rules(args),
     }
     with connect(args) as api:
         accepted = api.command("/api/v1/drift-runs", body)

@@ -35,6 +35,8 @@ class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
     """States to import now; a malformed one refuses the whole command."""
     resource_types: list[str] | None = None
     priority: int = 0
+    ignore: list[str] = []
+    """``.driftignore`` lines (driftctl syntax): resources and attribute paths to ignore."""
 
 
 def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accepted:
@@ -55,6 +57,7 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
             regions=command.regions,
             resource_types=command.resource_types,
             priority=command.priority,
+            ignore=command.ignore,
             cause=cause,
         )
     except DomainError as e:

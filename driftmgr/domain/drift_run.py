@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from driftmgr.domain.base import Cause, DomainError, DriftmgrAggregate
+from driftmgr.domain.drift.ignore import IgnoreRules, IgnoreSyntaxError
 from driftmgr.domain.drift.report import DriftSummary
 from driftmgr.domain.run import Run
 
@@ -34,17 +35,23 @@ class DriftRun(Run):
         resource_types: list[str] | None,
         cause: Cause,
         priority: int = 0,
+        ignore: list[str] | None = None,
     ) -> DriftRun:
         if not state_ids:
             raise InvalidDriftRequest("name at least one Terraform state to compare")
         if not regions:
             raise InvalidDriftRequest("name at least one region to compare")
+        try:
+            IgnoreRules.parse(ignore or [], source="ignore rules")
+        except IgnoreSyntaxError as e:
+            raise InvalidDriftRequest(str(e)) from None
         return cls(
             state_ids=list(dict.fromkeys(state_ids)),
             provider=provider,
             regions=sorted(set(regions)),
             resource_types=sorted(set(resource_types)) if resource_types else None,
             priority=priority,
+            ignore=list(ignore or []),
             **cause.fields(),
         )
 
@@ -58,8 +65,11 @@ class DriftRun(Run):
         priority: int,
         actor: str,
         correlation_id: UUID,
+        ignore: list[str] | None = None,
     ) -> None:
         self.state_ids = state_ids
+        self.ignore = ignore or []
+        """``.driftignore`` lines, validated when requested, applied by the job."""
         self.provider = provider
         self.regions = regions
         self.resource_types = resource_types

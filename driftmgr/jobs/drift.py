@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import msgspec
 
+from driftmgr.adapters.providers.base import InventoryProvider
 from driftmgr.adapters.terraform.state import parse_state
 from driftmgr.commands.backend import Backend
 from driftmgr.domain.base import Cause
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift.engine import detect_drift
+from driftmgr.domain.drift.ignore import IgnoreRules
 from driftmgr.domain.drift.report import DriftScope, ReportBody, ReportSource
 from driftmgr.domain.drift_run import DriftRun
-from driftmgr.domain.resources import StateResource
+from driftmgr.domain.resources import ScanOutcome, StateResource
 from driftmgr.domain.state_file import StateFile
 from driftmgr.jobs.discovery import scan_into
 
@@ -41,10 +43,30 @@ def _load_states(backend: Backend, run: DriftRun) -> tuple[list[ReportSource], l
 def run_drift_detection(backend: Backend, run: DriftRun, cause: Cause) -> None:
     sources, state_resources = _load_states(backend, run)
     provider = backend.providers.get(run.provider)
+    ignore = IgnoreRules.parse(run.ignore, source="ignore rules")
+    # Types the rules ignore entirely are not listed at all: no API calls for them.
+    types = [
+        t
+        for t in run.resource_types or sorted(provider.supported_types)
+        if not ignore.ignores_whole_type(t)
+    ]
+    outcomes = _take_inventory(backend, provider, run, types, cause) if types else []
+    scope = DriftScope(providers=[run.provider], regions=run.regions, types=run.resource_types)
+    findings = detect_drift(state_resources, outcomes, scope, ignore)
+    body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=findings.items)
+    digest = backend.blobs.put(_encoder.encode(body))
+    run.complete(report_sha256=digest, summary=findings.summary, cause=cause)
+    backend.app.record(run)
+
+
+def _take_inventory(
+    backend: Backend, provider: InventoryProvider, run: DriftRun, types: list[str], cause: Cause
+) -> list[ScanOutcome]:
+    """List the cloud as a discovery of its own, so the inventory is recorded and cached."""
     discovery = DiscoveryRun.request(
         provider=run.provider,
         regions=run.regions,
-        resource_types=run.resource_types or sorted(provider.supported_types),
+        resource_types=types,
         priority=run.priority,
         drift_run_id=run.id,
         cause=cause,
@@ -52,12 +74,7 @@ def run_drift_detection(backend: Backend, run: DriftRun, cause: Cause) -> None:
     discovery.start(worker=f"drift-run:{run.id}", cause=cause)
     run.record_inventory(discovery.id, cause)
     backend.app.record(discovery, run)
-
     outcomes = scan_into(backend, provider, discovery, cause)
-    scope = DriftScope(providers=[run.provider], regions=run.regions, types=run.resource_types)
-    findings = detect_drift(state_resources, outcomes, scope)
-    body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=findings.items)
-    digest = backend.blobs.put(_encoder.encode(body))
     discovery.complete(cause)
-    run.complete(report_sha256=digest, summary=findings.summary, cause=cause)
-    backend.app.record(discovery, run)
+    backend.app.record(discovery)
+    return outcomes

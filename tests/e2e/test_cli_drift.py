@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from demo.aws_drift import REGION, World, apply, client, drift_out_of_band, terraform_state
 
 from tests.e2e.conftest import Ran, assert_matches_contract, kinds
@@ -141,3 +142,30 @@ def test_read_models_rebuilt_from_the_log_serve_the_same_report(
     assert "rebuilt read models from" in rebuilt.stderr
     again = driftmgr("drift", "report", first.json()["run_id"], "--output", "json")
     assert again.json() == first.json()
+
+
+def test_ignore_rules_drop_resources_and_paths_and_are_counted(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = apply("ignore")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world)))
+    expected = drift_out_of_band(world)
+    shadow = next(iter(expected["unmanaged"]))
+    (tmp_path / ".driftignore").write_text(
+        "# the platform team owns IAM elsewhere\naws_iam_*\n" + f"aws_s3_bucket.{shadow}\n"
+    )
+    monkeypatch.chdir(tmp_path)  # ./.driftignore is read by default
+    result = detect(driftmgr, state, "--output", "json", "--ignore", "aws_vpc.*.tags.Owner")
+    assert result.code == 2, result.stderr
+    report = result.json()
+    assert kinds(report) == {
+        "modified": {"aws_instance.app[0]", "aws_security_group.web"},
+        "missing": {'aws_s3_bucket.data["assets"]'},
+    }
+    # the IAM role (whole type, not even listed) and the shadow bucket
+    assert report["summary"]["ignored"] == 2
+    assert report["summary"]["in_sync"] == 3  # the VPC's only change was ignored
+
+    bad = detect(driftmgr, state, "--ignore", "aws_vpc..tags")
+    assert bad.code == 1 and "ignore rules line" in bad.stderr

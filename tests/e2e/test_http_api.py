@@ -9,7 +9,9 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import msgspec
 import pytest
 from demo.aws_drift import REGION, apply, drift_out_of_band, terraform_state
 from litestar.testing import TestClient
@@ -221,3 +223,56 @@ def test_cli_against_a_running_server_gives_the_same_report(
     assert kinds(report) == expected
     again = driftmgr("--api-url", server, "drift", "report", report["run_id"], "--output", "json")
     assert again.json() == report
+
+
+def test_report_cli_table_and_http_show_the_same_numbers_for_one_run(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path, data_dir: Path
+) -> None:
+    import re
+
+    from driftmgr.domain.drift_run import DriftRun
+
+    world = apply("numbers")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world)))
+    drift_out_of_band(world)
+    cli = driftmgr(
+        "drift",
+        "detect",
+        "--state",
+        str(state),
+        "--provider",
+        "aws",
+        "--region",
+        REGION,
+        "--output",
+        "json",
+    )
+    report = cli.json()
+    summary = report["summary"]
+
+    table = driftmgr("drift", "report", report["run_id"]).stdout
+    counts = re.search(
+        r"(\d+) resources: (\d+) in sync, (\d+) modified, (\d+) missing, "
+        r"(\d+) unmanaged, (\d+) unobserved \((\d+) ignored\)",
+        table,
+    )
+    scores = re.search(r"Coverage ([\d.]+)%, compliance score ([\d.]+)", table)
+    assert counts and scores, table
+    assert [int(n) for n in counts.groups()] == [
+        summary[k]
+        for k in ("total", "in_sync", "modified", "missing", "unmanaged", "unobserved", "ignored")
+    ]
+    assert [float(n) for n in scores.groups()] == [summary["coverage"], summary["compliance_score"]]
+
+    services = bootstrap(Settings(data_dir=data_dir))
+    try:
+        with TestClient(create_app(services), raise_server_exceptions=False) as client:
+            over_http = client.get(f"/api/v1/drift-runs/{report['run_id']}/report").json()
+            run_view = client.get(f"/api/v1/drift-runs/{report['run_id']}").json()
+        assert over_http == report
+        assert run_view["summary"] == summary
+        recorded = services.backend.app.get(DriftRun, UUID(report["run_id"]))
+        assert msgspec.to_builtins(recorded.summary) == summary
+    finally:
+        services.close()
