@@ -220,13 +220,13 @@ def compare_attributes(resource: StateResource, live: LiveResource) -> list[Drif
     """
     rules = rules_for(resource.type)
     changes: list[DriftChange] = []
-    for name in sorted(live.attributes):
+    for name, actual_raw in live.attributes.items():
         if name in rules.ignored:
             continue
         recorded, expected_raw = _expected(resource, name)
-        if not recorded:
+        # Equal as recorded means equal after any transform: the common case skips them all.
+        if not recorded or expected_raw == actual_raw:
             continue
-        actual_raw = live.attributes[name]
         expected = normalise_attribute(name, expected_raw, rules)
         actual = normalise_attribute(name, actual_raw, rules)
         if expected == actual:
@@ -237,4 +237,5 @@ def compare_attributes(resource: StateResource, live: LiveResource) -> list[Drif
             changes.append(set_change(name, expected, actual))
         else:
             changes.extend(diff_values(name, expected, actual))
+    changes.sort(key=lambda change: change.path)
     return redact(changes, resource.sensitive_paths)
