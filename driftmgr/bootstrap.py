@@ -27,14 +27,14 @@ from driftmgr.settings import Settings
 
 __all__ = ["ProviderFactory", "Services", "bootstrap", "default_providers"]
 
-ProviderFactory = Callable[[], InventoryProvider]
+ProviderFactory = Callable[..., InventoryProvider]
 
 
-def _aws() -> InventoryProvider:
+def _aws(*, account_roles: list[str] | None = None) -> InventoryProvider:
     # Imported on first use: aioboto3 takes a while to import and most commands never need it.
     from driftmgr.adapters.providers.aws import AwsProvider
 
-    return AwsProvider()
+    return AwsProvider(account_roles=account_roles or ())
 
 
 def default_providers() -> dict[str, ProviderFactory]:
@@ -86,6 +86,7 @@ def bootstrap(
         clock=clock,
     )
     views = create_sql_engine(settings, database="views")
+    backend.views = views
     progress = signal_for("views:" + log_key(settings))
     projections = ProjectionRunner(
         app,

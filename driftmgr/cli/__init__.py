@@ -70,7 +70,17 @@ def _parser() -> argparse.ArgumentParser:
 
     def scope_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument("--provider", required=True, help="cloud provider, e.g. aws")
-        p.add_argument("--region", action="append", help="region (repeatable)")
+        p.add_argument(
+            "--region",
+            action="append",
+            help="region (repeatable; default: every region enabled in the account)",
+        )
+        p.add_argument(
+            "--account-role",
+            action="append",
+            metavar="ARN",
+            help="assume this role to reach another account (repeatable)",
+        )
         p.add_argument(
             "--type", action="append", help="limit to a Terraform resource type (repeatable)"
         )
@@ -93,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     detect.add_argument(
         "--workspaces", action="store_true", help="also compare the states' named workspaces"
+    )
+    detect.add_argument(
+        "--max-inventory-age",
+        metavar="AGE",
+        default=os.environ.get("DRIFTMGR_INVENTORY_TTL"),
+        help="reuse a cached inventory younger than AGE (e.g. 90s, 15m, 2h) instead of "
+        "listing the cloud again (env DRIFTMGR_INVENTORY_TTL)",
     )
     detect.add_argument(
         "--driftignore",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from driftmgr.cli.api import EXIT_OK, EXIT_UNOBSERVED, CliError, connect
+from driftmgr.cli.api import EXIT_OK, EXIT_UNOBSERVED, LONG_POLL_SECONDS, Api, CliError, connect
 from driftmgr.cli.output import print_json, render_report, report_exit_code, table
 from driftmgr.cli.state import state_inputs
 
@@ -16,14 +16,24 @@ __all__ = ["cmd_discover", "cmd_drift_detect", "cmd_drift_report"]
 
 
 def _regions(args: argparse.Namespace) -> list[str]:
+    """The regions named with --region; none means every region enabled in the account."""
     regions: list[str] = args.region or []
-    if not regions:
-        default = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if default and args.provider == "aws":
-            regions = [default]
-    if not regions:
-        raise CliError("name at least one region with --region")
     return regions
+
+
+def _seconds(age: str | None) -> float | None:
+    """``90``, ``90s``, ``15m``, ``2h`` or ``1d`` as seconds."""
+    if not age:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (age[:-1], age[-1]) if age[-1] in units else (age, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise CliError(f"{age!r} is not an age: use e.g. 90s, 15m or 2h") from None
+    if seconds < 0:
+        raise CliError(f"{age!r} is not an age: it is negative")
+    return seconds
 
 
 def _ignore_rules(args: argparse.Namespace) -> list[str]:
@@ -43,11 +53,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
         "provider": args.provider,
         "regions": _regions(args),
         "resource_types": args.type or None,
+        "account_roles": args.account_role or [],
     }
     with connect(args) as api:
         accepted = api.command("/api/v1/discoveries", body)
-        path = f"/api/v1/discoveries/{accepted['id']}"
-        view = api.wait_finished(path, accepted["position"], f"discovery {accepted['id']}")
+        view = _follow_discovery(api, accepted["id"], accepted["position"])
     result = {
         "id": view["id"],
         "status": view["status"],
@@ -67,6 +77,41 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return EXIT_UNOBSERVED if view["unobserved"] else EXIT_OK
 
 
+def _progress_line(view: dict[str, Any]) -> str:
+    done, total = len(view["scans"]), view["expected_scans"]
+    resources = sum(view["resource_counts"].values())
+    unobserved = len(view["unobserved"])
+    counts = f"{resources} resources" + (f", {unobserved} unobserved" if unobserved else "")
+    if not total:  # every enabled region: how many is known only as they come
+        return f"discovery: {done} listings, {counts}"
+    width = 24
+    filled = min(width, round(width * done / total))
+    return f"discovery [{'#' * filled}{'.' * (width - filled)}] {done}/{total} listings, {counts}"
+
+
+def _follow_discovery(api: Api, discovery_id: str, position: int) -> dict[str, Any]:
+    """Long-poll the discovery, drawing progress on stderr; Ctrl-C asks it to stop."""
+    path = f"/api/v1/discoveries/{discovery_id}"
+    tty = sys.stderr.isatty()
+    view: dict[str, Any] = api.query(path, min_position=position)
+    cancelled = False
+    while True:
+        line = _progress_line(view)
+        print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
+        if view["status"] in ("completed", "failed", "cancelled"):
+            if tty:
+                print(file=sys.stderr)
+            return view
+        try:
+            view = api.query(path, wait=LONG_POLL_SECONDS, after_scans=len(view["scans"]))
+        except KeyboardInterrupt:
+            if cancelled:
+                raise
+            cancelled = True
+            print("\ncancelling the discovery (Ctrl-C again to leave it running)", file=sys.stderr)
+            api.command(f"{path}/cancel", {})
+
+
 def cmd_drift_detect(args: argparse.Namespace) -> int:
     body = {
         "provider": args.provider,
@@ -74,6 +119,8 @@ def cmd_drift_detect(args: argparse.Namespace) -> int:
         "states": state_inputs(args.state, workspaces=args.workspaces),
         "resource_types": args.type or None,
         "ignore": _ignore_rules(args),
+        "max_inventory_age": _seconds(args.max_inventory_age),
+        "account_roles": args.account_role or [],
     }
     with connect(args) as api:
         accepted = api.command("/api/v1/drift-runs", body)

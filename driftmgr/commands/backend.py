@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.providers.base import InventoryProvider
 from driftmgr.commands.application import DriftmgrApplication
@@ -22,20 +24,23 @@ def utc_now() -> datetime:
 class ProviderRegistry:
     """Provider name → factory. Unknown names are refused with the list of known ones."""
 
-    def __init__(self, factories: Mapping[str, Callable[[], InventoryProvider]]) -> None:
+    def __init__(self, factories: Mapping[str, Callable[..., InventoryProvider]]) -> None:
         self._factories = dict(factories)
 
     @property
     def names(self) -> list[str]:
         return sorted(self._factories)
 
-    def get(self, name: str) -> InventoryProvider:
+    def get(self, name: str, *, account_roles: list[str] | None = None) -> InventoryProvider:
+        """A provider; ``account_roles`` are roles to assume for more accounts."""
         try:
             factory = self._factories[name]
         except KeyError:
             raise InvalidCommand(
                 f"unknown provider {name!r}: driftmgr supports {', '.join(self.names)}"
             ) from None
+        if account_roles:
+            return factory(account_roles=account_roles)
         return factory()
 
     def check_types(self, provider: InventoryProvider, types: list[str] | None) -> None:
@@ -54,3 +59,5 @@ class Backend:
     providers: ProviderRegistry
     clock: Callable[[], datetime] = utc_now
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    views: sa.Engine | None = None
+    """The read models, for jobs that reuse what they hold (the inventory cache)."""

@@ -15,14 +15,17 @@ __all__ = ["StartDiscovery", "start_discovery"]
 
 class StartDiscovery(msgspec.Struct, frozen=True, kw_only=True):
     provider: str
-    regions: list[str]
+    regions: list[str] = []
+    """Regions to list; empty means every region enabled in the account(s)."""
     resource_types: list[str] | None = None
     """Limit the listing to these Terraform types; all supported types when omitted."""
+    account_roles: list[str] = []
+    """Roles to assume, one more account each (AWS: role ARNs)."""
     priority: int = 0
 
 
 def start_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> Accepted:
-    provider = backend.providers.get(command.provider)
+    provider = backend.providers.get(command.provider, account_roles=command.account_roles)
     backend.providers.check_types(provider, command.resource_types)
     types = command.resource_types or sorted(provider.supported_types)
     try:
@@ -31,10 +34,11 @@ def start_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> 
             regions=command.regions,
             resource_types=types,
             priority=command.priority,
+            account_roles=command.account_roles,
             cause=cause,
         )
     except DomainError as e:
         raise InvalidCommand(str(e)) from None
     # Refuse now, before recording anything, if the provider cannot even be reached.
-    provider.check_access(run.regions[0])
+    provider.check_access(run.regions[0] if run.regions else None)
     return Accepted(id=run.id, position=backend.app.record(run))

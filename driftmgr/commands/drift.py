@@ -28,7 +28,10 @@ class StateInput(msgspec.Struct, frozen=True, kw_only=True):
 
 class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
     provider: str
-    regions: list[str]
+    regions: list[str] = []
+    """Regions to compare; empty means every region enabled in the account(s)."""
+    account_roles: list[str] = []
+    """Roles to assume, one more account each (AWS: role ARNs)."""
     state_ids: list[UUID] = []
     """States imported earlier."""
     states: list[StateInput] = []
@@ -37,10 +40,12 @@ class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
     priority: int = 0
     ignore: list[str] = []
     """``.driftignore`` lines (driftctl syntax): resources and attribute paths to ignore."""
+    max_inventory_age: float | None = None
+    """Seconds: reuse cached scans younger than this instead of listing again."""
 
 
 def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accepted:
-    provider = backend.providers.get(command.provider)
+    provider = backend.providers.get(command.provider, account_roles=command.account_roles)
     backend.providers.check_types(provider, command.resource_types)
     prepared = {
         p.source.uri: p
@@ -58,11 +63,13 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
             resource_types=command.resource_types,
             priority=command.priority,
             ignore=command.ignore,
+            max_inventory_age=command.max_inventory_age,
+            account_roles=command.account_roles,
             cause=cause,
         )
     except DomainError as e:
         raise InvalidCommand(str(e)) from None
-    provider.check_access(run.regions[0])
+    provider.check_access(run.regions[0] if run.regions else None)
     staged = [stage_import(backend, p, cause) for p in prepared.values()]
     # The imports and the request are one transaction: all recorded, or none.
     return Accepted(id=run.id, position=backend.app.record(*staged, run))

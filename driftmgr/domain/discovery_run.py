@@ -34,9 +34,9 @@ class DiscoveryRun(Run):
         cause: Cause,
         priority: int = 0,
         drift_run_id: UUID | None = None,
+        account_roles: list[str] | None = None,
     ) -> DiscoveryRun:
-        if not regions:
-            raise InvalidDiscoveryRequest("name at least one region to discover")
+        """An empty ``regions`` list means every region enabled in the account."""
         if not resource_types:
             raise InvalidDiscoveryRequest("name at least one resource type to discover")
         return cls(
@@ -45,6 +45,7 @@ class DiscoveryRun(Run):
             resource_types=sorted(set(resource_types)),
             priority=priority,
             drift_run_id=drift_run_id,
+            account_roles=sorted(set(account_roles or [])),
             **cause.fields(),
         )
 
@@ -58,15 +59,18 @@ class DiscoveryRun(Run):
         drift_run_id: UUID | None,
         actor: str,
         correlation_id: UUID,
+        account_roles: list[str] | None = None,
     ) -> None:
         self.provider = provider
         self.regions = regions
         self.resource_types = resource_types
         self._init_run(priority, actor, correlation_id)
         self.drift_run_id = drift_run_id
-        self.scans: dict[tuple[str, str], str | None] = {}
-        """(type, region) → inventory blob sha256, or None when unobserved."""
-        self.unobserved: dict[tuple[str, str], str] = {}
+        self.account_roles = account_roles or []
+        """Roles assumed to reach more accounts (none: the credentials' own account)."""
+        self.scans: dict[tuple[str | None, str, str], str | None] = {}
+        """(account, type, region) → inventory blob sha256, or None when unobserved."""
+        self.unobserved: dict[tuple[str | None, str, str], str] = {}
         self.resource_counts: dict[str, int] = {}
 
     def on_started(self) -> None:
@@ -84,6 +88,7 @@ class DiscoveryRun(Run):
         inventory_sha256: str,
         duration_ms: int,
         cause: Cause,
+        account: str | None = None,
     ) -> None:
         self.check_is_running()
         self._service_scanned(
@@ -93,6 +98,7 @@ class DiscoveryRun(Run):
             resource_count=resource_count,
             inventory_sha256=inventory_sha256,
             duration_ms=duration_ms,
+            account=account,
             **cause.fields(),
         )
 
@@ -107,14 +113,22 @@ class DiscoveryRun(Run):
         duration_ms: int,
         actor: str,
         correlation_id: UUID,
+        account: str | None = None,
     ) -> None:
-        self.scans[(resource_type, region)] = inventory_sha256
+        self.scans[(account, resource_type, region)] = inventory_sha256
         self.resource_counts[resource_type] = (
             self.resource_counts.get(resource_type, 0) + resource_count
         )
 
     def record_unobserved(
-        self, *, resource_type: str, region: str, reason: str, duration_ms: int, cause: Cause
+        self,
+        *,
+        resource_type: str,
+        region: str,
+        reason: str,
+        duration_ms: int,
+        cause: Cause,
+        account: str | None = None,
     ) -> None:
         self.check_is_running()
         self._service_unobserved(
@@ -123,6 +137,7 @@ class DiscoveryRun(Run):
             resource_type=resource_type,
             reason=reason,
             duration_ms=duration_ms,
+            account=account,
             **cause.fields(),
         )
 
@@ -136,9 +151,10 @@ class DiscoveryRun(Run):
         duration_ms: int,
         actor: str,
         correlation_id: UUID,
+        account: str | None = None,
     ) -> None:
-        self.scans[(resource_type, region)] = None
-        self.unobserved[(resource_type, region)] = reason
+        self.scans[(account, resource_type, region)] = None
+        self.unobserved[(account, resource_type, region)] = reason
 
     def complete(self, cause: Cause) -> None:
         self.check_is_running()

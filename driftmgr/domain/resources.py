@@ -130,6 +130,7 @@ class ScanOutcome(msgspec.Struct, frozen=True, kw_only=True):
     unobserved_reason: str | None = None
     """Set when the listing failed; ``resources`` is then empty and means nothing."""
     duration_ms: int = 0
+    account: str | None = None
 
     @property
     def observed(self) -> bool:

@@ -11,6 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.commands.discovery import StartDiscovery, start_discovery
 from driftmgr.commands.results import Accepted
+from driftmgr.commands.runs import CancelRun, cancel_run
+from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, services_of
 from driftmgr.queries.discoveries import (
     CachedResources,
@@ -34,6 +36,18 @@ class DiscoveriesController(Controller):
     ) -> Accepted:
         return start_discovery(services_of(state).backend, data, cause_of(request))
 
+    @post(
+        "/{discovery_id:uuid}/cancel",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Cancel the run: at once if it waits, at its next step if it runs",
+    )
+    def cancel(
+        self, discovery_id: FromPath[UUID], state: State, request: Request[Any, Any, Any]
+    ) -> Accepted:
+        command = CancelRun(run_id=discovery_id)
+        return cancel_run(services_of(state).backend, command, cause_of(request))
+
     @get("/{discovery_id:uuid}", summary="Progress of a discovery (GetDiscoveryStatusQuery)")
     async def status(
         self,
@@ -41,9 +55,15 @@ class DiscoveriesController(Controller):
         state: State,
         min_position: FromQuery[int | None] = None,
         wait: FromQuery[float] = 0.0,
+        after_scans: FromQuery[int | None] = None,
     ) -> DiscoveryStatus:
+        """``wait`` holds the answer until the run finishes — or, with ``after_scans``, until
+        more scans than that are done, for progress displays."""
         query = GetDiscoveryStatusQuery(
-            discovery_id=discovery_id, min_position=min_position, wait_until_finished=wait
+            discovery_id=discovery_id,
+            min_position=min_position,
+            wait_until_finished=wait,
+            after_scans=after_scans,
         )
         return await get_discovery_status(services_of(state).read, query)
 
@@ -59,15 +79,24 @@ class ResourcesController(Controller):
         provider: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
+        tag: FromQuery[list[str] | None] = None,
         min_position: FromQuery[int | None] = None,
         limit: FromQuery[int] = 1000,
         offset: FromQuery[int] = 0,
     ) -> CachedResources:
+        """``tag=Key=Value`` (repeatable) keeps resources carrying every such tag."""
         services = services_of(state)
+        tags = {}
+        for item in tag or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise InvalidCommand(f"tag filter {item!r} must look like Key=Value")
+            tags[key] = value
         query = GetCachedResourcesQuery(
             provider=provider,
             type=type,
             region=region,
+            tags=tags,
             min_position=min_position,
             limit=max(1, min(limit, 10_000)),
             offset=max(0, offset),

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.commands.drift import DetectDrift, detect_drift
 from driftmgr.commands.results import Accepted
+from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.domain.drift.report import DriftReport
 from driftmgr.http.context import cause_of, services_of
 from driftmgr.queries.drift_reports import (
@@ -33,6 +34,18 @@ class DriftRunsController(Controller):
         self, data: JSONBody[DetectDrift], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
         return detect_drift(services_of(state).backend, data, cause_of(request))
+
+    @post(
+        "/{run_id:uuid}/cancel",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Cancel the run: at once if it waits, at its next step if it runs",
+    )
+    def cancel(
+        self, run_id: FromPath[UUID], state: State, request: Request[Any, Any, Any]
+    ) -> Accepted:
+        command = CancelRun(run_id=run_id)
+        return cancel_run(services_of(state).backend, command, cause_of(request))
 
     @get("/{run_id:uuid}", summary="Status of a drift run (GetDriftRunQuery)")
     async def run(

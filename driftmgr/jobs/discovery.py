@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import msgspec
 
@@ -14,11 +15,17 @@ from driftmgr.domain.resources import ScanOutcome
 
 __all__ = ["run_discovery", "scan_into"]
 
-_encoder = msgspec.json.Encoder()
+# Sorted keys: the same inventory always encodes to the same bytes, so an unchanged account
+# stores no new blob.
+_encoder = msgspec.json.Encoder(order="sorted")
 
 
 def scan_into(
-    backend: Backend, provider: InventoryProvider, run: DiscoveryRun, cause: Cause
+    backend: Backend,
+    provider: InventoryProvider,
+    run: DiscoveryRun,
+    cause: Cause,
+    cancel: threading.Event,
 ) -> list[ScanOutcome]:
     """Scan everything the run asks for, saving one event per finished (type, region).
 
@@ -35,6 +42,7 @@ def scan_into(
                 resource_count=len(outcome.resources),
                 inventory_sha256=digest,
                 duration_ms=outcome.duration_ms,
+                account=outcome.account,
                 cause=cause,
             )
         else:
@@ -43,15 +51,23 @@ def scan_into(
                 region=outcome.region,
                 reason=outcome.unobserved_reason,
                 duration_ms=outcome.duration_ms,
+                account=outcome.account,
                 cause=cause,
             )
         backend.app.record(run)
 
-    return asyncio.run(provider.scan(run.regions, run.resource_types, on_scanned))
+    return asyncio.run(
+        provider.scan(run.regions, run.resource_types, on_scanned, cancel_event=cancel)
+    )
 
 
-def run_discovery(backend: Backend, run: DiscoveryRun, cause: Cause) -> None:
-    provider = backend.providers.get(run.provider)
-    scan_into(backend, provider, run, cause)
-    run.complete(cause)
+def run_discovery(
+    backend: Backend, run: DiscoveryRun, cause: Cause, cancel: threading.Event
+) -> None:
+    provider = backend.providers.get(run.provider, account_roles=run.account_roles)
+    scan_into(backend, provider, run, cause, cancel)
+    if cancel.is_set():
+        run.confirm_cancelled(cause)
+    else:
+        run.complete(cause)
     backend.app.record(run)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import msgspec
 
 from driftmgr.adapters.providers.base import InventoryProvider
@@ -12,10 +15,12 @@ from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.ignore import IgnoreRules
 from driftmgr.domain.drift.report import DriftScope, ReportBody, ReportSource
+from driftmgr.domain.drift.scope import is_global_type
 from driftmgr.domain.drift_run import DriftRun
-from driftmgr.domain.resources import ScanOutcome, StateResource
+from driftmgr.domain.resources import GLOBAL_REGION, ScanOutcome, StateResource
 from driftmgr.domain.state_file import StateFile
 from driftmgr.jobs.discovery import scan_into
+from driftmgr.jobs.inventory_cache import fresh_scans, outcome_of
 
 __all__ = ["run_drift_detection"]
 
@@ -40,9 +45,11 @@ def _load_states(backend: Backend, run: DriftRun) -> tuple[list[ReportSource], l
     return sources, resources
 
 
-def run_drift_detection(backend: Backend, run: DriftRun, cause: Cause) -> None:
+def run_drift_detection(
+    backend: Backend, run: DriftRun, cause: Cause, cancel: threading.Event
+) -> None:
     sources, state_resources = _load_states(backend, run)
-    provider = backend.providers.get(run.provider)
+    provider = backend.providers.get(run.provider, account_roles=run.account_roles)
     ignore = IgnoreRules.parse(run.ignore, source="ignore rules")
     # Types the rules ignore entirely are not listed at all: no API calls for them.
     types = [
@@ -50,8 +57,20 @@ def run_drift_detection(backend: Backend, run: DriftRun, cause: Cause) -> None:
         for t in run.resource_types or sorted(provider.supported_types)
         if not ignore.ignores_whole_type(t)
     ]
-    outcomes = _take_inventory(backend, provider, run, types, cause) if types else []
-    scope = DriftScope(providers=[run.provider], regions=run.regions, types=run.resource_types)
+    outcomes = _reuse_inventory(backend, run, types, cause)
+    fresh = {o.type for o in outcomes}
+    listing = [t for t in types if t not in fresh]
+    if listing:
+        outcomes += _take_inventory(backend, provider, run, listing, cause, cancel)
+    if cancel.is_set():
+        run.confirm_cancelled(cause)
+        backend.app.record(run)
+        return
+    # Every enabled region was listed when none was named: the scope is what was seen.
+    regions = run.regions or sorted(
+        {o.region for o in outcomes if o.region not in (GLOBAL_REGION, "*")}
+    )
+    scope = DriftScope(providers=[run.provider], regions=regions, types=run.resource_types)
     findings = detect_drift(state_resources, outcomes, scope, ignore)
     body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=findings.items)
     digest = backend.blobs.put(_encoder.encode(body))
@@ -59,8 +78,34 @@ def run_drift_detection(backend: Backend, run: DriftRun, cause: Cause) -> None:
     backend.app.record(run)
 
 
+def _reuse_inventory(
+    backend: Backend, run: DriftRun, types: list[str], cause: Cause
+) -> list[ScanOutcome]:
+    """Cached scans young enough for the run, for types whose every region is cached."""
+    if run.max_inventory_age is None or backend.views is None or not types or not run.regions:
+        return []
+    if run.account_roles:
+        return []  # cached scans are per (type, region); several accounts would collide
+    pairs = {
+        (t, region)
+        for t in types
+        for region in ([GLOBAL_REGION] if is_global_type(t) else run.regions)
+    }
+    since = backend.clock() - timedelta(seconds=run.max_inventory_age)
+    cached = fresh_scans(backend.views, run.provider, pairs, since)
+    complete = {t for t in types if all((t, r) in cached for (u, r) in pairs if u == t)}
+    reused = [scan for (t, _), scan in sorted(cached.items()) if t in complete]
+    run.record_reused_inventory(reused, cause)
+    return [outcome_of(backend.blobs, run.provider, scan) for scan in reused]
+
+
 def _take_inventory(
-    backend: Backend, provider: InventoryProvider, run: DriftRun, types: list[str], cause: Cause
+    backend: Backend,
+    provider: InventoryProvider,
+    run: DriftRun,
+    types: list[str],
+    cause: Cause,
+    cancel: threading.Event,
 ) -> list[ScanOutcome]:
     """List the cloud as a discovery of its own, so the inventory is recorded and cached."""
     discovery = DiscoveryRun.request(
@@ -69,12 +114,16 @@ def _take_inventory(
         resource_types=types,
         priority=run.priority,
         drift_run_id=run.id,
+        account_roles=run.account_roles,
         cause=cause,
     )
     discovery.start(worker=f"drift-run:{run.id}", cause=cause)
     run.record_inventory(discovery.id, cause)
     backend.app.record(discovery, run)
-    outcomes = scan_into(backend, provider, discovery, cause)
-    discovery.complete(cause)
+    outcomes = scan_into(backend, provider, discovery, cause, cancel)
+    if cancel.is_set():
+        discovery.confirm_cancelled(cause)
+    else:
+        discovery.complete(cause)
     backend.app.record(discovery)
     return outcomes

@@ -82,6 +82,14 @@ class JobQueue:
                 .values(lease_owner=None, lease_expires_at=None)
             )
 
+    def status(self, job_id: UUID) -> str | None:
+        jobs = jobs_table.c
+        with self._engine.connect() as conn:
+            value: str | None = conn.execute(
+                sa.select(jobs.status).where(jobs.job_id == job_id)
+            ).scalar()
+        return value
+
     def next_due(self) -> datetime | None:
         """When the earliest waiting retry becomes runnable, to bound the worker's wait."""
         jobs = jobs_table.c

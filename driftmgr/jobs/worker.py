@@ -33,7 +33,9 @@ __all__ = ["JOB_RUNNERS", "Worker"]
 
 log = logging.getLogger(__name__)
 
-JobRunner = Callable[[Backend, Any, Cause], None]
+#: ``runner(backend, run, cause, cancel)``: ``cancel`` is set when the run is to stop; the
+#: runner checks it between steps and then calls ``run.confirm_cancelled``.
+JobRunner = Callable[[Backend, Any, Cause, threading.Event], None]
 
 JOB_RUNNERS: dict[type[Run], JobRunner] = {
     DriftRun: run_drift_detection,
@@ -80,13 +82,15 @@ class Worker:
         claim = self._queue.claim(self.name, self._now(), self._lease)
         if claim is None:
             return False
-        beat = threading.Event()
-        heartbeat = threading.Thread(target=self._heartbeat, args=(claim, beat), daemon=True)
+        done, cancel = threading.Event(), threading.Event()
+        heartbeat = threading.Thread(
+            target=self._heartbeat, args=(claim, done, cancel), daemon=True
+        )
         heartbeat.start()
         try:
-            self._execute(claim)
+            self._execute(claim, cancel)
         finally:
-            beat.set()
+            done.set()
             heartbeat.join()
         return True
 
@@ -97,14 +101,20 @@ class Worker:
             count += 1
         return count
 
-    def _heartbeat(self, claim: Claim, done: threading.Event) -> None:
-        interval = self._lease.total_seconds() / 3
-        while not done.wait(interval):
-            if not self._queue.renew(claim.job_id, self.name, self._now() + self._lease):
-                log.warning("lost the lease on job %s", claim.job_id)
-                return
+    def _heartbeat(self, claim: Claim, done: threading.Event, cancel: threading.Event) -> None:
+        """Renew the lease, and pass a cancellation request on to the running job."""
+        renew_every = self._lease.total_seconds() / 3
+        renewed = self._now()
+        while not done.wait(self._poll_seconds):
+            if not cancel.is_set() and self._queue.status(claim.job_id) == "cancelling":
+                cancel.set()
+            if (self._now() - renewed).total_seconds() >= renew_every:
+                renewed = self._now()
+                if not self._queue.renew(claim.job_id, self.name, renewed + self._lease):
+                    log.warning("lost the lease on job %s", claim.job_id)
+                    return
 
-    def _execute(self, claim: Claim) -> None:
+    def _execute(self, claim: Claim, cancel: threading.Event) -> None:
         app = self._backend.app
         run: Any = app.get(Run, claim.job_id)
         if run.status in TERMINAL:
@@ -127,11 +137,15 @@ class Worker:
         except CommandError:
             return  # another worker started it first
         try:
-            JOB_RUNNERS[type(run)](self._backend, run, cause)
+            JOB_RUNNERS[type(run)](self._backend, run, cause, cancel)
         except Exception as error:
             if not isinstance(error, _EXPLAINED):
                 log.exception("job %s (%s) failed", run.id, claim.kind)
             run = app.get(Run, run.id)  # drop events the failed step left unsaved
+            if cancel.is_set():
+                run.confirm_cancelled(cause)  # it was asked to stop anyway: no retry
+                app.record(run)
+                return
             retry_at = (
                 None
                 if isinstance(error, _PERMANENT)

@@ -33,6 +33,7 @@ discovery_runs_table = sa.Table(
     sa.Column("provider", sa.String(40), nullable=False),
     sa.Column("regions", sa.JSON, nullable=False),
     sa.Column("resource_types", sa.JSON, nullable=False),
+    sa.Column("account_roles", sa.JSON, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("priority", sa.Integer, nullable=False),
@@ -49,6 +50,7 @@ discovery_scans_table = sa.Table(
     "discovery_scans",
     metadata,
     sa.Column("discovery_run_id", sa.Uuid, primary_key=True),
+    sa.Column("account", sa.String(40), primary_key=True),
     sa.Column("resource_type", sa.String(100), primary_key=True),
     sa.Column("region", sa.String(40), primary_key=True),
     sa.Column("observed", sa.Boolean, nullable=False),
@@ -59,14 +61,15 @@ discovery_scans_table = sa.Table(
     sa.Column("scanned_at", UTCDateTime, nullable=False),
 )
 
+# Account columns hold "" for the credentials' own account, when the adapter did not name it.
 inventory_table = sa.Table(
     "inventory",
     metadata,
     sa.Column("provider", sa.String(40), primary_key=True),
+    sa.Column("account", sa.String(40), primary_key=True),
     sa.Column("resource_type", sa.String(100), primary_key=True),
     sa.Column("region", sa.String(40), primary_key=True),
     sa.Column("resource_id", sa.String(1024), primary_key=True),
-    sa.Column("account", sa.String(40)),
     sa.Column("is_default", sa.Boolean, nullable=False),
     sa.Column("attributes", sa.JSON, nullable=False),
     sa.Column("discovery_run_id", sa.Uuid, nullable=False),
@@ -98,6 +101,7 @@ class DiscoveriesProjection(Projection):
                 provider=event.provider,
                 regions=event.regions,
                 resource_types=event.resource_types,
+                account_roles=getattr(event, "account_roles", None) or [],
                 status="requested",
                 attempt=0,
                 priority=event.priority,
@@ -124,9 +128,11 @@ class DiscoveriesProjection(Projection):
         self._record_scan(conn, event, observed=True, count=event.resource_count)
         resources = _inventory_decoder.decode(self._blobs.get(event.inventory_sha256))
         inv = inventory_table.c
+        account = getattr(event, "account", None) or ""
         conn.execute(
             inventory_table.delete().where(
                 inv.provider == event.provider,
+                inv.account == account,
                 inv.resource_type == event.resource_type,
                 inv.region == event.region,
             )
@@ -140,7 +146,7 @@ class DiscoveriesProjection(Projection):
                         "resource_type": r.type,
                         "region": event.region,
                         "resource_id": r.id,
-                        "account": r.account,
+                        "account": account,
                         "is_default": r.is_default,
                         "attributes": r.attributes,
                         "discovery_run_id": event.originator_id,
@@ -160,6 +166,7 @@ class DiscoveriesProjection(Projection):
         conn.execute(
             discovery_scans_table.insert().values(
                 discovery_run_id=event.originator_id,
+                account=getattr(event, "account", None) or "",
                 resource_type=event.resource_type,
                 region=event.region,
                 observed=observed,
@@ -180,6 +187,10 @@ class DiscoveriesProjection(Projection):
             completed_at=event.timestamp,
             resource_counts=event.resource_counts,
         )
+
+    @handles(Run.Cancelled)
+    def cancelled(self, conn: Connection, event: Any, position: int) -> None:
+        self._update_run(conn, event, status="cancelled", completed_at=event.timestamp)
 
     @handles(Run.Failed)
     def failed(self, conn: Connection, event: Any, position: int) -> None:

@@ -126,6 +126,10 @@ class DriftReportsProjection(Projection):
                 ],
             )
 
+    @handles(Run.Cancelled)
+    def cancelled(self, conn: Connection, event: Any, position: int) -> None:
+        self._update(conn, event, status="cancelled", completed_at=event.timestamp)
+
     @handles(Run.Failed)
     def failed(self, conn: Connection, event: Any, position: int) -> None:
         status = "retrying" if event.retry_at is not None else "failed"

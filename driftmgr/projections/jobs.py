@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
-from driftmgr.domain.run import Run
+from driftmgr.domain.run import CancellationRequest, Run
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
 __all__ = ["JobsProjection", "jobs_table"]
@@ -81,6 +81,18 @@ class JobsProjection(Projection):
             lease_owner=None,
             lease_expires_at=None,
         )
+
+    @handles(CancellationRequest.Requested)
+    def cancel_requested(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(
+            jobs_table.update()
+            .where(jobs_table.c.job_id == event.run_id, jobs_table.c.status == "running")
+            .values(status="cancelling", updated_at=event.timestamp)
+        )
+
+    @handles(Run.Cancelled)
+    def cancelled(self, conn: Connection, event: Any, position: int) -> None:
+        self._update(conn, event, status="cancelled", lease_owner=None, lease_expires_at=None)
 
     @handles(DriftRun.Completed, DiscoveryRun.Completed)
     def completed(self, conn: Connection, event: Any, position: int) -> None:

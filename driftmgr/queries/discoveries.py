@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 import sqlalchemy as sa
 
+from driftmgr.domain.drift.scope import is_global_type
 from driftmgr.errors import NotFound
 from driftmgr.projections.discoveries import (
     discovery_runs_table,
@@ -36,11 +37,14 @@ class GetDiscoveryStatusQuery(msgspec.Struct, frozen=True, kw_only=True):
     discovery_id: UUID
     min_position: int | None = None
     wait_until_finished: float = 0.0
+    after_scans: int | None = None
+    """With a wait: answer as soon as more than this many scans are done (progress)."""
 
 
 class ScanView(msgspec.Struct, frozen=True, kw_only=True):
     type: str
     region: str
+    account: str | None
     observed: bool
     resource_count: int
     duration_ms: int
@@ -51,6 +55,7 @@ class UnobservedScan(msgspec.Struct, frozen=True, kw_only=True):
     type: str
     region: str
     reason: str
+    account: str | None = None
 
 
 class DiscoveryStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,11 +72,22 @@ class DiscoveryStatus(msgspec.Struct, frozen=True, kw_only=True):
     resource_counts: dict[str, int]
     unobserved: list[UnobservedScan]
     scans: list[ScanView]
+    expected_scans: int
+    """How many (type, region) listings the run makes (global types once), 0 if unknown."""
     error: str | None
 
     @property
     def finished(self) -> bool:
         return self.status in _FINISHED
+
+
+def _expected_scans(types: list[str], regions: list[str], roles: list[str]) -> int:
+    """Listings a run makes: each global type once, each other type once per region, all
+    per account. 0 when the regions are not known up front (every enabled region)."""
+    if not regions and any(not is_global_type(t) for t in types):
+        return 0
+    per_account = sum(1 if is_global_type(t) else len(regions) for t in types)
+    return per_account * max(1, len(roles))
 
 
 async def _status(read: ReadModels, discovery_id: UUID) -> DiscoveryStatus:
@@ -82,7 +98,7 @@ async def _status(read: ReadModels, discovery_id: UUID) -> DiscoveryStatus:
     scan_rows = await read.all(
         sa.select(discovery_scans_table)
         .where(scans.discovery_run_id == discovery_id)
-        .order_by(scans.resource_type, scans.region)
+        .order_by(scans.resource_type, scans.region, scans.account)
     )
     counts: dict[str, int] = {}
     for scan in scan_rows:
@@ -99,8 +115,14 @@ async def _status(read: ReadModels, discovery_id: UUID) -> DiscoveryStatus:
         started_at=row.started_at,
         completed_at=row.completed_at,
         resource_counts=counts,
+        expected_scans=_expected_scans(row.resource_types, row.regions, row.account_roles),
         unobserved=[
-            UnobservedScan(type=s.resource_type, region=s.region, reason=s.reason or "")
+            UnobservedScan(
+                type=s.resource_type,
+                region=s.region,
+                reason=s.reason or "",
+                account=s.account or None,
+            )
             for s in scan_rows
             if not s.observed
         ],
@@ -108,6 +130,7 @@ async def _status(read: ReadModels, discovery_id: UUID) -> DiscoveryStatus:
             ScanView(
                 type=s.resource_type,
                 region=s.region,
+                account=s.account or None,
                 observed=s.observed,
                 resource_count=s.resource_count,
                 duration_ms=s.duration_ms,
@@ -124,10 +147,12 @@ async def get_discovery_status(read: ReadModels, query: GetDiscoveryStatusQuery)
     status = await _status(read, query.discovery_id)
     if status.finished or query.wait_until_finished <= 0:
         return status
+    after = query.after_scans
 
     async def finished() -> DiscoveryStatus | None:
         candidate = await _status(read, query.discovery_id)
-        return candidate if candidate.finished else None
+        progressed = after is not None and len(candidate.scans) > after
+        return candidate if candidate.finished or progressed else None
 
     return await read.wait_until(finished, query.wait_until_finished) or await _status(
         read, query.discovery_id
@@ -138,6 +163,8 @@ class GetCachedResourcesQuery(msgspec.Struct, frozen=True, kw_only=True):
     provider: str | None = None
     type: str | None = None
     region: str | None = None
+    tags: dict[str, str] = {}
+    """Only resources carrying every one of these tags (key → value)."""
     min_position: int | None = None
     limit: int = 1000
     offset: int = 0
@@ -175,6 +202,9 @@ async def get_cached_resources(
         )
         if value is not None
     ]
+    conditions += [
+        inv.attributes["tags"][key].as_string() == value for key, value in query.tags.items()
+    ]
     total_row = await read.one(
         sa.select(sa.func.count()).select_from(inventory_table).where(*conditions)
     )
@@ -193,7 +223,7 @@ async def get_cached_resources(
                 type=r.resource_type,
                 region=r.region,
                 id=r.resource_id,
-                account=r.account,
+                account=r.account or None,
                 is_default=r.is_default,
                 attributes=r.attributes,
                 discovery_id=r.discovery_run_id,

@@ -30,7 +30,7 @@ def test_drift_detect_reports_real_drift_as_json_and_exits_2_then_0_once_fixed(
     report = clean.json()  # stdout holds the report and nothing else
     assert_matches_contract(report)
     assert report["status"] == "completed" and report["drifts"] == []
-    assert report["summary"]["in_sync"] == report["summary"]["total"] == 7
+    assert report["summary"]["in_sync"] == report["summary"]["total"] == 8
 
     expected = drift_out_of_band(world)
     drifted = detect(driftmgr, state, "--output", "json")
@@ -40,8 +40,8 @@ def test_drift_detect_reports_real_drift_as_json_and_exits_2_then_0_once_fixed(
     assert kinds(report) == expected
     summary = report["summary"]
     assert (summary["modified"], summary["missing"], summary["unmanaged"]) == (3, 1, 1)
-    # managed (3 in sync + 3 modified) / (managed + 1 unmanaged + 1 missing)
-    assert summary["coverage"] == round(6 / 8 * 100, 2)
+    # managed (4 in sync + 3 modified) / (managed + 1 unmanaged + 1 missing)
+    assert summary["coverage"] == round(7 / 9 * 100, 2)
     by_address = {d["address"]: d for d in report["drifts"] if d["address"]}
     resized = by_address["aws_instance.app[0]"]
     assert resized["changes"] == [
@@ -63,7 +63,7 @@ def test_drift_detect_reports_real_drift_as_json_and_exits_2_then_0_once_fixed(
     put_back(world, shadow=next(iter(expected["unmanaged"])))
     fixed = detect(driftmgr, state, "--output", "json")
     assert fixed.code == 0, fixed.stdout
-    assert fixed.json()["summary"]["in_sync"] == 7
+    assert fixed.json()["summary"]["in_sync"] == 8
 
 
 def put_back(world: World, shadow: str) -> None:
@@ -115,7 +115,7 @@ def test_state_import_and_discover_print_their_json_results(
     imported = driftmgr("state", "import", str(state), "--output", "json")
     assert imported.code == 0, imported.stderr
     body = imported.json()
-    assert (body["serial"], body["resource_count"], body["versions"]) == (5, 7, 1)
+    assert (body["serial"], body["resource_count"], body["versions"]) == (5, 8, 1)
     assert body["lineage"] == "4f3b4bde-7a7e-4a31-9a55-3c1ad2f1de80"
     # Re-importing the same content records nothing new.
     assert driftmgr("state", "import", str(state), "--output", "json").json()["versions"] == 1
@@ -165,7 +165,7 @@ def test_ignore_rules_drop_resources_and_paths_and_are_counted(
     }
     # the IAM role (whole type, not even listed) and the shadow bucket
     assert report["summary"]["ignored"] == 2
-    assert report["summary"]["in_sync"] == 3  # the VPC's only change was ignored
+    assert report["summary"]["in_sync"] == 4  # the VPC's only change was ignored
 
     bad = detect(driftmgr, state, "--ignore", "aws_vpc..tags")
     assert bad.code == 1 and "ignore rules line" in bad.stderr

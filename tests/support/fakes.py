@@ -6,7 +6,9 @@ of job mechanics that need a cloud to misbehave on cue. Everything driftmgr owns
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,8 +29,11 @@ class FakeCloud:
         *,
         fail_scans: int = 0,
         unreachable: bool = False,
+        block_after: int | None = None,
     ) -> None:
         self.resources = list(resources)
+        self.block_after = block_after
+        self.blocked = threading.Event()
         self.fail_scans = fail_scans
         self.unreachable = unreachable
         self.scans: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
@@ -43,7 +48,12 @@ class FakeCloud:
         return "123456789012"
 
     async def scan(
-        self, regions: Sequence[str], types: Sequence[str], on_scanned: OnScanned | None = None
+        self,
+        regions: Sequence[str],
+        types: Sequence[str],
+        on_scanned: OnScanned | None = None,
+        *,
+        cancel_event: threading.Event | None = None,
     ) -> list[ScanOutcome]:
         self.scans.append((tuple(regions), tuple(types)))
         if self.fail_scans:
@@ -52,12 +62,24 @@ class FakeCloud:
         outcomes = []
         for region in regions:
             for type_ in types:
-                outcome = ScanOutcome(
-                    provider="aws",
-                    type=type_,
-                    region=region,
-                    resources=[r for r in self.resources if r.type == type_ and r.region == region],
-                )
+                if self.block_after is not None and len(outcomes) >= self.block_after:
+                    # A slow cloud: hold further listings until someone cancels (bounded).
+                    assert cancel_event is not None
+                    self.blocked.set()
+                    await asyncio.to_thread(cancel_event.wait, 30)
+                if cancel_event is not None and cancel_event.is_set():
+                    outcome = ScanOutcome(
+                        provider="aws", type=type_, region=region, unobserved_reason="cancelled"
+                    )
+                else:
+                    outcome = ScanOutcome(
+                        provider="aws",
+                        type=type_,
+                        region=region,
+                        resources=[
+                            r for r in self.resources if r.type == type_ and r.region == region
+                        ],
+                    )
                 if on_scanned:
                     on_scanned(outcome)
                 outcomes.append(outcome)

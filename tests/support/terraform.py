@@ -83,6 +83,7 @@ class ResourceDrift:
     """One entry of a plan's ``resource_drift``: a resource as the state has it and as read."""
 
     address: str
+    type: str
     actions: tuple[str, ...]
     before: Mapping[str, Any]
     after: Mapping[str, Any] | None
@@ -184,6 +185,7 @@ def _shown_drift(shown: Mapping[str, Any]) -> dict[str, ResourceDrift]:
     return {
         entry["address"]: ResourceDrift(
             address=entry["address"],
+            type=entry["type"],
             actions=tuple(entry["change"]["actions"]),
             before=entry["change"]["before"] or {},
             after=entry["change"]["after"],

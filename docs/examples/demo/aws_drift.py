@@ -132,6 +132,7 @@ def terraform_state(world: World, serial: int = 1) -> dict[str, Any]:
     """The v4 state terraform-provider-aws would write for `world`, read back from the API."""
     ec2, s3, iam = client("ec2"), client("s3"), client("iam")
     vpc = ec2.describe_vpcs(VpcIds=[world.vpc_id])["Vpcs"][0]
+    subnet = ec2.describe_subnets(SubnetIds=[world.subnet_id])["Subnets"][0]
     group = ec2.describe_security_groups(GroupIds=[world.security_group_id])["SecurityGroups"][0]
     reservations = ec2.describe_instances(InstanceIds=world.instance_ids)["Reservations"]
     instances = sorted(
@@ -182,6 +183,26 @@ def terraform_state(world: World, serial: int = 1) -> dict[str, Any]:
                         "tags": vpc_tags,
                         "tags_all": vpc_tags,
                     },
+                }
+            ],
+        ),
+        _resource(
+            "aws_subnet",
+            "main",
+            [
+                {
+                    "schema_version": 1,
+                    "attributes": {
+                        "id": subnet["SubnetId"],
+                        "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{subnet['SubnetId']}",
+                        "vpc_id": world.vpc_id,
+                        "cidr_block": subnet["CidrBlock"],
+                        "availability_zone": subnet["AvailabilityZone"],
+                        "map_public_ip_on_launch": False,
+                        "tags": {},
+                        "tags_all": {},
+                    },
+                    "dependencies": ["aws_vpc.main"],
                 }
             ],
         ),
@@ -371,7 +392,7 @@ def main() -> int:
         world = apply()
         state = workdir / "terraform.tfstate"
         state.write_text(json.dumps(terraform_state(world), indent=2))
-        print(f"wrote {state} for {len(world.instance_ids) + len(world.buckets) + 3} resources")
+        print(f"wrote {state} for {len(world.instance_ids) + len(world.buckets) + 4} resources")
         detect = ["drift", "detect", "--state", str(state), "--provider", "aws"]
         detect += ["--region", REGION]
         clean = _driftmgr(*detect, env=env)

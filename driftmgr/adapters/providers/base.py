@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -42,7 +43,7 @@ class InventoryProvider(Protocol):
         """Terraform resource types this adapter can list."""
         ...
 
-    def check_access(self, region: str) -> str:
+    def check_access(self, region: str | None = None) -> str:
         """Make one cheap authenticated call; return the account id.
 
         Raises :class:`ProviderUnreachableError` or :class:`ProviderAuthError` with a message
@@ -56,11 +57,17 @@ class InventoryProvider(Protocol):
         regions: Sequence[str],
         types: Sequence[str],
         on_scanned: OnScanned | None = None,
+        *,
+        cancel_event: threading.Event | None = None,
     ) -> list[ScanOutcome]:
         """List every requested type in every requested region.
 
         Global types are listed once, with region ``global``. A failure to list one
         (type, region) never raises: it comes back as an outcome with
         ``unobserved_reason`` set, so the rest of the inventory still completes.
+
+        ``cancel_event`` may be set from another thread: listings not finished by then come
+        back unobserved with reason ``cancelled``, promptly. Cancelling the task running
+        ``scan`` stops it too (raising ``CancelledError``).
         """
         ...

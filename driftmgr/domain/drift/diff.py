@@ -133,9 +133,30 @@ def _overlaps(change_path: str, secret: str) -> bool:
     return longer == shorter or longer.startswith((shorter + ".", shorter + "["))
 
 
+#: Parts of a name that mark a secret wherever they appear in it: environment variables
+#: and map keys are named freely (``DB_PASSWORD``, ``stripeApiKey``), never marked sensitive.
+SECRET_NAME_PARTS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "private_key",
+    "privatekey",
+    "apikey",
+    "api_key",
+    "credential",
+    "auth",
+)
+
+
+def _names_a_secret(name: str) -> bool:
+    folded = name.lower()
+    return folded in SECRET_NAMES or any(part in folded for part in SECRET_NAME_PARTS)
+
+
 def _is_secret(change_path: str, secrets: list[str]) -> bool:
     segments = change_path.replace("[", ".").split(".")
-    if SECRET_NAMES.intersection(segments):
+    if any(_names_a_secret(segment) for segment in segments):
         return True
     return any(_overlaps(change_path, secret) for secret in secrets)
 
@@ -146,7 +167,7 @@ def _holds_secret_name(value: Any) -> bool:
     while pending:
         current = pending.pop()
         if isinstance(current, dict):
-            if any(isinstance(k, str) and k in SECRET_NAMES for k in current):
+            if any(isinstance(k, str) and _names_a_secret(k) for k in current):
                 return True
             pending.extend(current.values())
         elif isinstance(current, list | tuple):

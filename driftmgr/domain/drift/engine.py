@@ -15,7 +15,7 @@ findings. Nothing here does IO, reads a clock or makes ids. The steps, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import msgspec
@@ -23,7 +23,7 @@ import msgspec
 from driftmgr.domain.drift import aws as _aws  # noqa: F401 - registers the AWS type rules
 from driftmgr.domain.drift.diff import SENSITIVE_VALUE, diff_values, redact, set_change
 from driftmgr.domain.drift.ignore import IgnoreRules
-from driftmgr.domain.drift.normalise import normalise_attribute
+from driftmgr.domain.drift.normalise import drop_empty, is_empty, normalise_attribute
 from driftmgr.domain.drift.report import (
     DriftChange,
     DriftItem,
@@ -32,8 +32,8 @@ from driftmgr.domain.drift.report import (
     DriftSummary,
     summarise,
 )
-from driftmgr.domain.drift.rules import Key, rules_for
-from driftmgr.domain.drift.scope import region_of
+from driftmgr.domain.drift.rules import Key, TypeRules, rules_for
+from driftmgr.domain.drift.scope import account_of, region_of
 from driftmgr.domain.drift.severity import severity_of
 from driftmgr.domain.resources import (
     GLOBAL_REGION,
@@ -46,6 +46,7 @@ __all__ = ["SENSITIVE_VALUE", "Findings", "canonical_key", "compare_attributes",
 
 _KIND_ORDER: dict[DriftKind, int] = {"modified": 0, "missing": 1, "unmanaged": 2, "unobserved": 3}
 _NO_RULES = IgnoreRules.empty()
+_NOTHING: frozenset[str] = frozenset()
 
 
 class Findings(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,7 +58,7 @@ def canonical_key(resource: StateResource) -> Key | None:
     """The (type, id) a state resource is matched on; None when it has no identity."""
     rules = rules_for(resource.type)
     identity = rules.identity(resource.attributes) if rules.identity else resource.id
-    return (resource.type, identity) if identity else None
+    return (rules.live_type or resource.type, identity) if identity else None
 
 
 def _units(resource: StateResource) -> list[StateResource]:
@@ -77,22 +78,33 @@ def detect_drift(
     the listing failed, or driftmgr cannot list that type, it is *unobserved*, never missing.
     Cloud-created defaults are unmanaged only if no state claims them (then they match).
     """
-    outcome_by_key: dict[tuple[str, str], ScanOutcome] = {}
-    live_by_key: dict[Key, LiveResource] = {}
+    listings: dict[tuple[str, str], list[ScanOutcome]] = {}
+    live_by_key: dict[Key, list[LiveResource]] = {}
     for outcome in outcomes:
-        outcome_by_key[(outcome.type, outcome.region)] = outcome
+        # Several accounts list the same (type, region): keep every outcome.
+        listings.setdefault((outcome.type, outcome.region), []).append(outcome)
         for live in outcome.resources:
-            live_by_key[(live.type, live.id)] = live
+            # Names are ids for many types (a log group, a table): the same id may exist in
+            # several regions and accounts, each its own object.
+            live_by_key.setdefault((live.type, live.id), []).append(live)
+    all_live = [live for found in live_by_key.values() for live in found]
 
     single_region = scope.regions[0] if len(scope.regions) == 1 else None
+    resources = list(state_resources)
+    config_regions = _provider_config_regions(resources)
     wanted_types = frozenset(scope.types) if scope.types else None
+    managed = [r for r in resources if r.mode == "managed" and r.provider in scope.providers]
+    delegated = _delegated_attributes(managed)
+    awaited = _awaited_parent_attributes(all_live)
     claimed: set[Key] = set()
+    """Live objects states manage without comparing them: inline children, deposed objects."""
+    managed_keys: set[Key] = set()
+    matched: set[int] = set()
+    compared: set[tuple[Key, str]] = set()
     items: list[DriftItem] = []
     in_sync = ignored = 0
 
-    for resource in state_resources:
-        if resource.mode != "managed" or resource.provider not in scope.providers:
-            continue
+    for resource in managed:
         if wanted_types is not None and resource.type not in wanted_types:
             continue
         rules = rules_for(resource.type)
@@ -101,28 +113,45 @@ def detect_drift(
         for unit in _units(resource):
             key = canonical_key(unit)
             if key is not None:
-                # Deposed objects still exist and are Terraform's: they are not unmanaged.
-                claimed.add(key)
+                managed_keys.add(key)
             if unit.deposed is not None:
+                if key is not None:
+                    # Deposed objects still exist and are Terraform's: they are not unmanaged.
+                    claimed.add(key)
                 continue
             if key is not None and ignore.is_ignored(*key):
                 ignored += 1
+                claimed.add(key)  # counted once, not again as an ignored live object
                 continue
-            region = region_of(unit) or single_region
+            region = region_of(unit) or config_regions.get(unit.provider_config) or single_region
             if region is not None and region != GLOBAL_REGION and region not in scope.regions:
                 continue
-            reason = _unobserved_reason(unit, key, region, outcome_by_key)
+            match, ambiguous = _match(
+                live_by_key.get(key, []) if key else [], region, account_of(unit)
+            )
+            reason = (
+                "objects with this id exist in several regions or accounts, and the state "
+                "does not say which one this is"
+                if ambiguous
+                else _unobserved_reason(unit, key, region, match, listings)
+            )
             if reason is not None:
                 items.append(_item("unobserved", unit, key, region, reason=reason))
+                if key is not None:
+                    claimed.add(key)  # what could not be judged is not unmanaged either
                 continue
             assert key is not None
-            match = live_by_key.get(key)
             if match is None:
                 items.append(_item("missing", unit, key, region))
                 continue
+            matched.add(id(match))
+            skip = delegated.get(key, _NOTHING)
+            for name in awaited.get(key, _NOTHING):
+                if _is_compared(unit, match, name, skip):
+                    compared.add((key, name))
             changes = [
                 c
-                for c in compare_attributes(unit, match)
+                for c in compare_attributes(unit, match, skip=skip)
                 if not ignore.is_path_ignored(key[0], key[1], c.path)
             ]
             if changes:
@@ -130,8 +159,20 @@ def detect_drift(
             else:
                 in_sync += 1
 
-    for key, live in live_by_key.items():
-        if key in claimed or live.is_default or _parent_claimed(live, claimed):
+    reported = [
+        live
+        for live in all_live
+        if id(live) not in matched
+        and (live.type, live.id) not in claimed
+        and not live.is_default
+        and not _parent_claimed(live, managed_keys | claimed, compared)
+    ]
+    # A child of an object that is itself unmanaged (the rules of a hand-made security group)
+    # is part of that finding, not one of its own.
+    unmanaged_keys = {(live.type, live.id) for live in reported}
+    for live in reported:
+        key = (live.type, live.id)
+        if _parent_key(live) in unmanaged_keys:
             continue
         if ignore.is_ignored(*key):
             ignored += 1
@@ -144,7 +185,7 @@ def detect_drift(
                 id=live.id,
                 provider=live.provider,
                 region=live.region,
-                severity=severity_of("unmanaged", live.type, []),
+                severity=severity_of("unmanaged", live.type, [], attributes=live.attributes),
             )
         )
 
@@ -152,29 +193,115 @@ def detect_drift(
     return Findings(items=items, summary=summarise(items, in_sync=in_sync, ignored=ignored))
 
 
-def _parent_claimed(live: LiveResource, claimed: set[Key]) -> bool:
-    # A child of a managed parent (a rule of a managed security group) is that parent's to
-    # report: its drift shows on the parent, never as a second, unmanaged finding.
+def _provider_config_regions(resources: Iterable[StateResource]) -> dict[str, str]:
+    """Each provider configuration's region, learned from its resources that record one.
+
+    A configuration has exactly one region, so a rule or a route (which record none) is in
+    the region of its configuration's VPCs and instances. Ambiguous configurations (a
+    provider with per-resource regions) are left out.
+    """
+    seen: dict[str, set[str]] = {}
+    for resource in resources:
+        region = region_of(resource)
+        if region is not None and region != GLOBAL_REGION:
+            seen.setdefault(resource.provider_config, set()).add(region)
+    return {config: next(iter(regions)) for config, regions in seen.items() if len(regions) == 1}
+
+
+def _delegated_attributes(resources: Iterable[StateResource]) -> dict[Key, frozenset[str]]:
+    # Attributes a separate resource manages (a group's ingress, managed by rule resources)
+    # are stale on the parent until its next apply: they are compared on the children only.
+    delegated: dict[Key, set[str]] = {}
+    for resource in resources:
+        delegates = rules_for(resource.type).delegates
+        if delegates is None or resource.deposed is not None:
+            continue
+        for key, name in delegates(resource):
+            delegated.setdefault(key, set()).add(name)
+    return {key: frozenset(names) for key, names in delegated.items()}
+
+
+def _awaited_parent_attributes(live: Iterable[LiveResource]) -> dict[Key, set[str]]:
+    # The parent attributes live children need compared to be that parent's to report.
+    awaited: dict[Key, set[str]] = {}
+    for child in live:
+        rules = rules_for(child.type)
+        if rules.parent is None or rules.parent_attribute is None:
+            continue
+        key = rules.parent(child.attributes)
+        attribute = rules.parent_attribute(child.attributes)
+        if key is not None and attribute is not None:
+            awaited.setdefault(key, set()).add(attribute)
+    return awaited
+
+
+def _match(
+    candidates: list[LiveResource], region: str | None, account: str | None
+) -> tuple[LiveResource | None, bool]:
+    """The live object a state resource is — in its region and account when the state says
+    them — and whether several remain, so that no guess is made."""
+    if region is not None and region != GLOBAL_REGION:
+        candidates = [c for c in candidates if c.region in (region, GLOBAL_REGION)]
+    if account is not None:
+        candidates = [c for c in candidates if c.account in (None, account)]
+    if len(candidates) == 1:
+        return candidates[0], False
+    return None, len(candidates) > 1
+
+
+def _parent_key(live: LiveResource) -> Key | None:
     parent = rules_for(live.type).parent
-    key = parent(live.attributes) if parent else None
-    return key is not None and key in claimed
+    return parent(live.attributes) if parent else None
+
+
+def _parent_claimed(live: LiveResource, claimed: set[Key], compared: set[tuple[Key, str]]) -> bool:
+    # A child of a managed parent (a rule of a managed security group) is that parent's to
+    # report: its drift shows on the parent, never as a second, unmanaged finding - as long
+    # as the parent was compared on the attribute that holds the child.
+    rules = rules_for(live.type)
+    key = rules.parent(live.attributes) if rules.parent else None
+    if key is None or key not in claimed:
+        return False
+    if rules.parent_attribute is None:
+        return True
+    attribute = rules.parent_attribute(live.attributes)
+    return attribute is not None and (key, attribute) in compared
 
 
 def _unobserved_reason(
     resource: StateResource,
     key: Key | None,
     region: str | None,
-    outcome_by_key: dict[tuple[str, str], ScanOutcome],
+    match: LiveResource | None,
+    listings: dict[tuple[str, str], list[ScanOutcome]],
 ) -> str | None:
-    if region is None:
-        return "the state does not say which region this resource is in"
-    outcome = outcome_by_key.get((resource.type, region))
-    if outcome is None:
-        return f"driftmgr cannot list {resource.type} resources yet"
-    if outcome.unobserved_reason is not None:
-        return outcome.unobserved_reason
+    """Why a state resource cannot be judged, or None when every listing it could be in
+    succeeded — only then may "not found" mean missing.
+
+    Where the state does not say the region (rules, routes, associations …), a match in
+    any listing settles it; without one, every region's listing of the type must have
+    succeeded. Where the state names the account (its ARN), only that account's listings
+    count.
+    """
     if key is None:
         return "the state records no id for this resource"
+    if region is None:
+        if match is not None:
+            return None
+        # Absent from every scanned region, yet maybe in one that was not scanned.
+        return (
+            "the state does not say which region this resource is in, and it was not found "
+            "in the scanned regions"
+        )
+    else:
+        candidates = listings.get((resource.type, region), [])
+    if not candidates:
+        return f"driftmgr cannot list {resource.type} resources yet"
+    account = account_of(resource)
+    relevant = [o for o in candidates if account is None or o.account in (None, account)]
+    for outcome in relevant or candidates:
+        if outcome.unobserved_reason is not None:
+            return outcome.unobserved_reason
     return None
 
 
@@ -200,7 +327,7 @@ def _item(
     )
 
 
-def _expected(resource: StateResource, name: str) -> tuple[bool, Any]:
+def _expected(resource: StateResource, name: str, rules: TypeRules) -> tuple[bool, Any]:
     attributes = resource.attributes
     if name == "tags":
         # Live tags include the provider's default_tags, which only tags_all records.
@@ -208,22 +335,28 @@ def _expected(resource: StateResource, name: str) -> tuple[bool, Any]:
         if isinstance(tags_all, dict):
             return True, tags_all
     if name in attributes:
-        return True, attributes[name]
+        value = attributes[name]
+        if name in rules.absent_when_empty and is_empty(drop_empty(value)):
+            return False, None  # another resource (or nobody) manages it
+        return True, value
     return False, None
 
 
-def compare_attributes(resource: StateResource, live: LiveResource) -> list[DriftChange]:
+def compare_attributes(
+    resource: StateResource, live: LiveResource, *, skip: Collection[str] = ()
+) -> list[DriftChange]:
     """Every attribute path where the normalised live value differs from the state's.
 
     Only attributes the adapter observed *and* the state records are compared: a value
-    the state does not hold cannot be said to have drifted.
+    the state does not hold cannot be said to have drifted. ``skip`` names attributes
+    another resource manages (``TypeRules.delegates``).
     """
     rules = rules_for(resource.type)
     changes: list[DriftChange] = []
     for name, actual_raw in live.attributes.items():
-        if name in rules.ignored:
+        if name in rules.ignored or name in skip:
             continue
-        recorded, expected_raw = _expected(resource, name)
+        recorded, expected_raw = _expected(resource, name, rules)
         # Equal as recorded means equal after any transform: the common case skips them all.
         if not recorded or expected_raw == actual_raw:
             continue
@@ -239,3 +372,13 @@ def compare_attributes(resource: StateResource, live: LiveResource) -> list[Drif
             changes.extend(diff_values(name, expected, actual))
     changes.sort(key=lambda change: change.path)
     return redact(changes, resource.sensitive_paths)
+
+
+def _is_compared(
+    resource: StateResource, live: LiveResource, name: str, skip: Collection[str]
+) -> bool:
+    # Whether compare_attributes looks at `name` for this pair (whatever it finds there).
+    rules = rules_for(resource.type)
+    if name not in live.attributes or name in rules.ignored or name in skip:
+        return False
+    return _expected(resource, name, rules)[0]

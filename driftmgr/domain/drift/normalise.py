@@ -1,9 +1,9 @@
 """Pure, ordered transforms applied identically to both sides before they are compared.
 
 Each transform is a small named function with its own tests; :func:`normalise_attribute`
-applies them in a fixed order: provider default → stored hash → policy → CIDR → case →
-empties → set order. The same order on both sides is what makes "equal after normalising"
-symmetric.
+applies them in a fixed order: provider default → reserved tags → stored hash → policy →
+CIDR → case → DNS name → empties → set order. The same order on both sides is what makes
+"equal after normalising" symmetric.
 """
 
 from __future__ import annotations
@@ -24,15 +24,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "canonical_cidr",
+    "canonical_dns_name",
     "canonical_policy",
     "canonical_set",
     "drop_empty",
+    "drop_reserved_tags",
     "is_empty",
     "lowercase",
     "normalise_attribute",
     "sort_key",
     "user_data_hash",
     "with_default",
+    "without_fields",
 ]
 
 _POLICY_LIST_KEYS = frozenset(
@@ -48,6 +51,8 @@ _POLICY_LIST_KEYS = frozenset(
     }
 )
 _SHA1_HEX = re.compile(r"^[0-9a-f]{40}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
 
 
 def is_empty(value: Any) -> bool:
@@ -119,8 +124,9 @@ def canonical_policy(document: Any) -> Any:
 
     Accepts the JSON string Terraform stores or an already decoded document. Key order,
     whitespace, single value vs one-element list, statement order and ``"Principal": "*"``
-    vs ``{"AWS": "*"}`` do not matter. A string that is not JSON is returned unchanged, so
-    the difference still shows.
+    vs ``{"AWS": "*"}``, an account id vs its root ARN as AWS principal, and a condition value
+    given as a scalar, a one-element list or a JSON boolean vs its string do not matter. A
+    string that is not JSON is returned unchanged, so the difference still shows.
     """
     if isinstance(document, str):
         try:
@@ -138,13 +144,41 @@ def canonical_policy(document: Any) -> Any:
     return canonical
 
 
+def _condition_values(values: Any) -> list[str]:
+    # IAM compares condition values as strings, and one value is a one-element list.
+    members = values if isinstance(values, list) else [values]
+    return sorted({("true" if m else "false") if isinstance(m, bool) else str(m) for m in members})
+
+
 def _canonical_statement(statement: Any) -> Any:
     if not isinstance(statement, dict):
         return statement
     statement = dict(statement)
     for key in ("Principal", "NotPrincipal"):
-        if statement.get(key) == "*":
+        principal = statement.get(key)
+        if principal == "*":
             statement[key] = {"AWS": ["*"]}
+        elif isinstance(principal, dict) and isinstance(principal.get("AWS"), list):
+            # IAM stores an account id principal as that account's root ARN.
+            statement[key] = {
+                **principal,
+                "AWS": sorted(
+                    {
+                        f"arn:aws:iam::{p}:root" if _ACCOUNT_ID.match(p) else p
+                        for p in principal["AWS"]
+                    }
+                ),
+            }
+    condition = statement.get("Condition")
+    if isinstance(condition, dict):
+        statement["Condition"] = {
+            operator: (
+                {k: _condition_values(v) for k, v in block.items()}
+                if isinstance(block, dict)
+                else block
+            )
+            for operator, block in condition.items()
+        }
     if statement.get("Sid") == "":
         del statement["Sid"]  # an empty Sid is the same as none
     return statement
@@ -163,11 +197,40 @@ def canonical_cidr(value: Any) -> Any:
         return value
 
 
+def canonical_dns_name(value: Any) -> Any:
+    """A DNS name as Route 53 compares it: octal escapes undone (``\\052`` → ``*``), lower
+    case, no trailing dot (the root ``.`` stays); lists element by element."""
+    if isinstance(value, list):
+        return [canonical_dns_name(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    name = _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), value).lower()
+    return name if name == "." else name.removesuffix(".")
+
+
+def drop_reserved_tags(value: Any, prefixes: tuple[str, ...]) -> Any:
+    """A tag map without the keys the cloud reserves (``aws:`` on AWS).
+
+    Users cannot set those tags and terraform-provider-aws never stores them (its
+    ``IgnoreAWS``), but the API lists them (``aws:cloudformation:stack-name`` …).
+    """
+    if not prefixes or not isinstance(value, dict):
+        return value
+    return {k: v for k, v in value.items() if not (isinstance(k, str) and k.startswith(prefixes))}
+
+
 def lowercase(value: Any) -> Any:
     """Strings (and lists of strings) in lower case, for values the provider folds."""
     if isinstance(value, list):
         return [lowercase(v) for v in value]
     return value.lower() if isinstance(value, str) else value
+
+
+def without_fields(member: Any, names: frozenset[str]) -> Any:
+    """A list or set member without the fields the provider ignores in it."""
+    if not isinstance(member, dict):
+        return member
+    return {k: v for k, v in member.items() if k not in names}
 
 
 def _member_fields(member: Any, names: frozenset[str], transform: Callable[[Any], Any]) -> Any:
@@ -192,6 +255,8 @@ def normalise_attribute(name: str, value: Any, rules: TypeRules) -> Any:
     """Normalise one top-level attribute value by the type's rules, in the fixed order."""
     if name in rules.defaults:
         value = with_default(value, rules.defaults[name])
+    if name == "tags":
+        value = drop_reserved_tags(value, rules.ignored_tag_prefixes)
     if name in rules.hashed:
         value = user_data_hash(value)
     if name in rules.policies and not is_empty(value):
@@ -200,11 +265,17 @@ def normalise_attribute(name: str, value: Any, rules: TypeRules) -> Any:
         value = canonical_cidr(value)
     if name in rules.case_insensitive:
         value = lowercase(value)
+    if name in rules.dns_names:
+        value = canonical_dns_name(value)
+    if name in rules.member_ignored and isinstance(value, list):
+        value = [without_fields(m, rules.member_ignored[name]) for m in value]
     if name in rules.sets and isinstance(value, list):
-        # Set members carry their own CIDR and case-insensitive fields (rule cidr_blocks,
-        # protocol …), named the same way in the rules.
+        # Set members carry their own CIDR, case-insensitive, DNS name and policy fields (rule
+        # cidr_blocks, protocol, alias name, inline policy …), named the same way in the rules.
+        value = [_member_fields(m, rules.policies, canonical_policy) for m in value]
         value = [_member_fields(m, rules.cidrs, canonical_cidr) for m in value]
         value = [_member_fields(m, rules.case_insensitive, lowercase) for m in value]
+        value = [_member_fields(m, rules.dns_names, canonical_dns_name) for m in value]
     value = drop_empty(value)
     if name in rules.sets and isinstance(value, list):
         value = canonical_set(_canonical_member(v) for v in value)

@@ -35,12 +35,27 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     """Attributes (or set-member fields) holding a CIDR or a list of CIDRs."""
     case_insensitive: frozenset[str] = frozenset()
     """Attributes (or set-member fields) the provider compares case-insensitively."""
+    dns_names: frozenset[str] = frozenset()
+    """Attributes (or set-member fields) holding DNS names: case, a trailing dot and Route
+    53's octal escapes (``\\052`` for ``*``) do not matter."""
     hashed: frozenset[str] = frozenset()
     """Attributes the provider stores as a SHA-1 hex of their content (``user_data``)."""
+    ignored_tag_prefixes: tuple[str, ...] = ()
+    """Tag keys the cloud reserves (``aws:``): users cannot set them, the provider never
+    stores them, the API lists them."""
     defaults: Mapping[str, Any] = msgspec.field(default_factory=dict)
     """Values the provider assumes when an attribute is absent: absent equals default."""
     ignored: frozenset[str] = frozenset()
     """Computed, volatile, Terraform-only or identity attributes: never reported as drift."""
+    member_ignored: Mapping[str, frozenset[str]] = msgspec.field(default_factory=dict)
+    """Fields dropped from the members of a list or set attribute before comparing: the
+    provider ignores them there (a DynamoDB index's auto-scaled capacity)."""
+    live_type: str | None = None
+    """The type the cloud side lists this state type as (``aws_default_vpc`` is an
+    ``aws_vpc``): matched, compared and reported as that type's object."""
+    absent_when_empty: frozenset[str] = frozenset()
+    """Optional+Computed attributes another resource may manage (an EIP's ``instance`` set
+    by ``aws_eip_association``): an empty state value says nothing, so it is not compared."""
     identity: Callable[[Mapping[str, Any]], str | None] | None = None
     """Canonical id from attributes, for types whose Terraform id is not what the cloud
     returns (security group rules, routes, policy attachments, DNS records)."""
@@ -52,6 +67,14 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     that they are neither unmanaged nor reported twice."""
     parent: Callable[[Mapping[str, Any]], Key | None] | None = None
     """For a live child resource, the resource that owns it (rule → security group)."""
+    parent_attribute: Callable[[Mapping[str, Any]], str | None] | None = None
+    """For a live child, the parent's attribute that holds it (a rule → its group's
+    ``ingress`` or ``egress``). When set, the child is the parent's to report only if the
+    parent was compared on that attribute; otherwise it can still be unmanaged."""
+    delegates: Callable[[StateResource], list[tuple[Key, str]]] | None = None
+    """Attributes of *another* resource that this one manages separately: (that resource's
+    key, attribute). An ``aws_security_group_rule`` manages its group's ``ingress``; Terraform
+    refreshes the group's copy only on its next apply, so the engine does not compare it."""
 
 
 _REGISTRY: dict[str, TypeRules] = {}

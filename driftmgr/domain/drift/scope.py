@@ -8,7 +8,7 @@ import re
 
 from driftmgr.domain.resources import GLOBAL_REGION, StateResource
 
-__all__ = ["GLOBAL_TYPE_PREFIXES", "is_global_type", "region_of"]
+__all__ = ["GLOBAL_TYPE_PREFIXES", "account_of", "is_global_type", "region_of"]
 
 #: AWS services whose resources are not regional.
 GLOBAL_TYPE_PREFIXES = ("aws_iam_", "aws_route53_", "aws_cloudfront_", "aws_organizations_")
@@ -18,6 +18,17 @@ _AZ = re.compile(r"^([a-z]{2}(?:-gov)?-[a-z]+-\d+)")
 
 def is_global_type(resource_type: str) -> bool:
     return resource_type.startswith(GLOBAL_TYPE_PREFIXES)
+
+
+def account_of(resource: StateResource) -> str | None:
+    """The AWS account a state resource lives in, when its ARN or owner says so."""
+    arn = resource.attributes.get("arn")
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":", 5)
+        if len(parts) > 4 and parts[4].isdigit():
+            return parts[4]
+    owner = resource.attributes.get("owner_id")
+    return owner if isinstance(owner, str) and owner.isdigit() else None
 
 
 def region_of(resource: StateResource) -> str | None:

@@ -1,11 +1,20 @@
 """How bad a finding is: the question a security reviewer asks first.
 
-Rules read the finding only (kind, type, changed paths and values), so the same finding
-always gets the same severity.
+Rules read the finding only (kind, type, changed paths and values, and for an unmanaged
+object its observed attributes), so the same finding always gets the same severity:
+
+- **critical** — the change opens something to the world or hands out control: an ingress
+  rule from ``0.0.0.0/0``/``::/0``, a changed role trust policy, a database made public, an
+  ``AdministratorAccess`` attachment nobody manages;
+- **high** — who can reach or read what changed: security groups and network ACLs, IAM
+  policies and attachments, bucket policies and public access blocks, KMS key policies,
+  encryption settings, load balancer exposure and TLS;
+- **medium** — everything else that changed behaviour; **low** — tags and descriptions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from driftmgr.domain.drift.report import DriftChange, DriftKind, Severity
@@ -15,23 +24,108 @@ __all__ = ["severity_of"]
 _RANK: dict[Severity, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 #: Types whose absence or presence outside Terraform changes who can reach what.
-_ACCESS_TYPES = frozenset({"aws_security_group", "aws_iam_role", "aws_s3_bucket"})
+_ACCESS_TYPES = frozenset(
+    {
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+        "aws_network_acl",
+        "aws_network_acl_rule",
+        "aws_internet_gateway",
+        "aws_iam_role",
+        "aws_iam_user",
+        "aws_iam_group",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_instance_profile",
+        "aws_s3_bucket",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_kms_key",
+        "aws_lb",
+        "aws_lb_listener",
+    }
+)
 
-#: (type, attribute) → severity of any change to it.
+_HIGH: Severity = "high"
+_CRITICAL: Severity = "critical"
+_LOW: Severity = "low"
+
+#: (type, attribute) → severity of any change to it; unlisted attributes are medium.
 _ATTRIBUTE_SEVERITY: dict[tuple[str, str], Severity] = {
-    ("aws_iam_role", "assume_role_policy"): "critical",
-    ("aws_iam_role", "permissions_boundary"): "high",
-    ("aws_iam_role", "managed_policy_arns"): "high",
-    ("aws_security_group", "ingress"): "high",
+    # IAM: who may assume, and what they may do.
+    ("aws_iam_role", "assume_role_policy"): _CRITICAL,
+    ("aws_iam_role", "permissions_boundary"): _HIGH,
+    ("aws_iam_role", "managed_policy_arns"): _HIGH,
+    ("aws_iam_role", "inline_policy"): _HIGH,
+    ("aws_iam_user", "permissions_boundary"): _HIGH,
+    ("aws_iam_policy", "policy"): _HIGH,
+    ("aws_iam_instance_profile", "role"): _HIGH,
+    # Network reachability.
+    ("aws_security_group", "ingress"): _HIGH,
     ("aws_security_group", "egress"): "medium",
-    ("aws_instance", "vpc_security_group_ids"): "high",
-    ("aws_instance", "iam_instance_profile"): "high",
-    ("aws_s3_bucket", "policy"): "high",
-    ("aws_s3_bucket", "acl"): "high",
-    ("aws_s3_bucket", "server_side_encryption_configuration"): "high",
+    ("aws_security_group_rule", "description"): _LOW,
+    ("aws_network_acl", "ingress"): _HIGH,
+    ("aws_network_acl", "egress"): _HIGH,
+    ("aws_network_acl", "subnet_ids"): _HIGH,
+    ("aws_network_acl_rule", "rule_action"): _HIGH,
+    ("aws_network_acl_rule", "from_port"): _HIGH,
+    ("aws_network_acl_rule", "to_port"): _HIGH,
+    ("aws_route53_record", "records"): _HIGH,
+    ("aws_route53_record", "alias"): _HIGH,
+    ("aws_instance", "vpc_security_group_ids"): _HIGH,
+    ("aws_instance", "iam_instance_profile"): _HIGH,
+    ("aws_instance", "metadata_options"): _HIGH,
+    ("aws_instance", "subnet_id"): _HIGH,
+    ("aws_db_instance", "publicly_accessible"): _CRITICAL,
+    ("aws_db_instance", "vpc_security_group_ids"): _HIGH,
+    ("aws_db_instance", "storage_encrypted"): _HIGH,
+    ("aws_db_instance", "kms_key_id"): _HIGH,
+    ("aws_db_instance", "iam_database_authentication_enabled"): _HIGH,
+    ("aws_lb", "internal"): _HIGH,
+    ("aws_lb", "security_groups"): _HIGH,
+    ("aws_lb_listener", "protocol"): _HIGH,
+    ("aws_lb_listener", "certificate_arn"): _HIGH,
+    ("aws_lb_listener", "ssl_policy"): _HIGH,
+    ("aws_lambda_function", "role"): _HIGH,
+    ("aws_lambda_function", "code_sha256"): _HIGH,
+    # Data exposure and encryption.
+    ("aws_s3_bucket", "policy"): _HIGH,
+    ("aws_s3_bucket", "acl"): _HIGH,
+    ("aws_s3_bucket", "grant"): _HIGH,
+    ("aws_s3_bucket", "server_side_encryption_configuration"): _HIGH,
+    ("aws_s3_bucket_policy", "policy"): _HIGH,
+    ("aws_s3_bucket_public_access_block", "block_public_acls"): _HIGH,
+    ("aws_s3_bucket_public_access_block", "block_public_policy"): _HIGH,
+    ("aws_s3_bucket_public_access_block", "ignore_public_acls"): _HIGH,
+    ("aws_s3_bucket_public_access_block", "restrict_public_buckets"): _HIGH,
+    ("aws_s3_bucket_server_side_encryption_configuration", "rule"): _HIGH,
+    ("aws_kms_key", "policy"): _HIGH,
+    ("aws_kms_key", "is_enabled"): _HIGH,
+    ("aws_kms_alias", "target_key_id"): _HIGH,
+    ("aws_sqs_queue", "policy"): _HIGH,
+    ("aws_sqs_queue", "kms_master_key_id"): _HIGH,
+    ("aws_sqs_queue", "sqs_managed_sse_enabled"): _HIGH,
+    ("aws_sns_topic", "policy"): _HIGH,
+    ("aws_sns_topic", "kms_master_key_id"): _HIGH,
+    ("aws_ebs_volume", "encrypted"): _HIGH,
+    ("aws_ebs_volume", "kms_key_id"): _HIGH,
+    ("aws_ecr_repository", "encryption_configuration"): _HIGH,
+    ("aws_cloudwatch_log_group", "kms_key_id"): _HIGH,
+    ("aws_dynamodb_table", "server_side_encryption"): _HIGH,
+    ("aws_key_pair", "fingerprint"): _HIGH,
 }
 
+#: Attribute names that are labels on every type.
+_LABELS = frozenset({"tags", "tags_all", "description"})
+
 _OPEN_TO_WORLD = frozenset({"0.0.0.0/0", "::/0"})
+
+_ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
 
 
 def _opens_to_world(members: list[Any] | None) -> bool:
@@ -45,18 +139,43 @@ def _opens_to_world(members: list[Any] | None) -> bool:
 
 def _change_severity(resource_type: str, change: DriftChange) -> Severity:
     attribute = change.path.split(".", 1)[0].split("[", 1)[0]
-    if attribute in ("tags", "tags_all"):
-        return "low"
-    if (
-        resource_type == "aws_security_group"
-        and attribute == "ingress"
-        and _opens_to_world(change.added)
+    listed = _ATTRIBUTE_SEVERITY.get((resource_type, attribute))
+    if listed is not None:
+        if attribute == "ingress" and resource_type == "aws_security_group":
+            return _CRITICAL if _opens_to_world(change.added) else listed
+        return listed
+    if attribute in _LABELS:
+        return _LOW
+    return "medium"
+
+
+def _object_severity(
+    kind: DriftKind, resource_type: str, attributes: Mapping[str, Any] | None
+) -> Severity:
+    attributes = attributes or {}
+    if kind == "unmanaged" and (
+        resource_type == "aws_security_group_rule"
+        and attributes.get("type") == "ingress"
+        and _opens_to_world([dict(attributes)])
     ):
-        return "critical"
-    return _ATTRIBUTE_SEVERITY.get((resource_type, attribute), "medium")
+        return _CRITICAL
+    if kind == "unmanaged" and str(attributes.get("policy_arn", "")).endswith(_ADMIN_POLICY_SUFFIX):
+        return _CRITICAL
+    return _HIGH if resource_type in _ACCESS_TYPES else "medium"
 
 
-def severity_of(kind: DriftKind, resource_type: str, changes: list[DriftChange]) -> Severity:
+def severity_of(
+    kind: DriftKind,
+    resource_type: str,
+    changes: list[DriftChange],
+    *,
+    attributes: Mapping[str, Any] | None = None,
+) -> Severity:
+    """The severity of one finding.
+
+    ``attributes`` are the live object's, for an unmanaged one: an unmanaged ingress rule
+    from anywhere, or an unmanaged ``AdministratorAccess`` attachment, is critical.
+    """
     if kind == "modified":
         worst: Severity = "low"
         for change in changes:
@@ -65,5 +184,5 @@ def severity_of(kind: DriftKind, resource_type: str, changes: list[DriftChange])
                 worst = severity
         return worst
     if kind in ("missing", "unmanaged"):
-        return "high" if resource_type in _ACCESS_TYPES else "medium"
+        return _object_severity(kind, resource_type, attributes)
     return "medium"  # unobserved: unknown, so neither reassuring nor alarming

@@ -12,9 +12,13 @@ import pytest
 from driftmgr.bootstrap import Services, bootstrap
 from driftmgr.commands.discovery import StartDiscovery, start_discovery
 from driftmgr.commands.drift import DetectDrift, StateInput, detect_drift
+from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.domain.base import Cause
 from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.run import CancellationRequest
+from driftmgr.errors import Conflict
 from driftmgr.jobs.queue import JobQueue
+from driftmgr.queries.discoveries import GetDiscoveryStatusQuery, get_discovery_status
 from driftmgr.queries.drift_reports import GetDriftRunQuery, get_drift_run
 from driftmgr.settings import Settings
 from tests.support.fakes import FakeCloud, state_with_vpcs, vpc
@@ -195,3 +199,103 @@ def test_background_threads_project_and_run_work_without_being_asked(
     )
     assert view.status == "completed"
     assert view.summary is not None and view.summary.in_sync == 1
+
+
+def test_a_waiting_run_is_cancelled_at_once(services: Services) -> None:
+    run_id = request_drift_run(services)
+    cancel_run(services.backend, CancelRun(run_id=run_id), CAUSE)
+    services.projections.catch_up()
+    assert run(services, run_id).status == "cancelled"
+    assert services.worker.run_pending() == 0  # nothing left to run
+
+
+def test_a_running_discovery_stops_at_its_next_step_when_cancelled(
+    store_settings: Settings, clock: Clock
+) -> None:
+    cloud = FakeCloud([vpc("vpc-1")], block_after=1)
+    services = bootstrap(store_settings, providers={"aws": lambda: cloud}, clock=clock)
+    try:
+        services.start()
+        accepted = start_discovery(
+            services.backend,
+            StartDiscovery(
+                provider="aws",
+                regions=["us-east-1", "eu-west-1", "ap-south-1"],
+                resource_types=["aws_vpc"],
+            ),
+            CAUSE,
+        )
+        assert cloud.blocked.wait(30)  # the first region is listed; the cloud now hangs
+        cancel_run(services.backend, CancelRun(run_id=accepted.id), CAUSE)
+        status = asyncio.run(
+            get_discovery_status(
+                services.read,
+                GetDiscoveryStatusQuery(discovery_id=accepted.id, wait_until_finished=30),
+            )
+        )
+        assert status.status == "cancelled", status.error
+        assert [s.reason for s in status.scans if not s.observed] == ["cancelled", "cancelled"]
+        events = [type(e).__qualname__ for e in services.backend.app.events.get(accepted.id)]
+        assert events[-1] == "Run.Cancelled"
+        request = CancellationRequest.create_id(accepted.id)
+        assert services.backend.app.get(CancellationRequest, request).run_id == accepted.id
+    finally:
+        services.close()
+
+
+def test_a_finished_run_cannot_be_cancelled(services: Services) -> None:
+    run_id = request_drift_run(services)
+    services.worker.run_pending()
+    with pytest.raises(Conflict):
+        cancel_run(services.backend, CancelRun(run_id=run_id), CAUSE)
+
+
+def test_a_drift_run_reuses_an_inventory_younger_than_its_limit(
+    services: Services, cloud: FakeCloud, clock: Clock
+) -> None:
+    clock.now = datetime.now(UTC)  # scans are stamped by the event log's own clock
+    start_discovery(
+        services.backend,
+        StartDiscovery(
+            provider="aws", regions=["us-east-1"], resource_types=["aws_vpc", "aws_s3_bucket"]
+        ),
+        CAUSE,
+    )
+    services.projections.catch_up()
+    services.worker.run_pending()
+    services.projections.catch_up()
+    assert len(cloud.scans) == 1
+
+    def detect(max_age: float) -> DriftRun:
+        accepted = detect_drift(
+            services.backend,
+            DetectDrift(
+                provider="aws",
+                regions=["us-east-1"],
+                max_inventory_age=max_age,
+                states=[
+                    StateInput(
+                        source="tfstate:///s.tfstate",
+                        content=state_with_vpcs(("vpc-1", "10.0.0.0/16")),
+                    )
+                ],
+            ),
+            CAUSE,
+        )
+        services.projections.catch_up()
+        services.worker.run_pending()
+        services.projections.catch_up()
+        return run(services, accepted.id)
+
+    clock.advance(minutes=5)
+    reused = detect(max_age=600)
+    assert len(cloud.scans) == 1  # nothing listed again
+    assert {(s.resource_type, s.region) for s in reused.reused_scans} == {
+        ("aws_vpc", "us-east-1"),
+        ("aws_s3_bucket", "us-east-1"),
+    }
+    assert reused.summary is not None and reused.summary.in_sync == 1
+
+    clock.advance(minutes=10)
+    relisted = detect(max_age=600)  # the cache is now 15 minutes old
+    assert len(cloud.scans) == 2 and relisted.reused_scans == []

@@ -372,3 +372,43 @@ def test_summary_counts_and_scores_follow_the_contract() -> None:
     # one in sync against modified (medium=2) + missing (medium=2) + unmanaged (medium=2)
     assert s.compliance_score == round(1 / (1 + 6) * 100, 2)
     assert [i.kind for i in findings.items] == ["modified", "missing", "unmanaged"]
+
+
+def test_values_under_names_that_say_secret_are_redacted_wherever_they_appear() -> None:
+    state = managed(
+        "aws_lambda_function",
+        "f",
+        {
+            "id": "f",
+            "arn": f"arn:aws:lambda:{REGION}:123456789012:function:f",
+            "environment": [
+                {
+                    "variables": {
+                        "DB_PASSWORD": "old-pw",
+                        "LOG_LEVEL": "info",
+                        "stripeApiKey": "sk_old",
+                    }
+                }
+            ],
+        },
+    )
+    changed = live(
+        "aws_lambda_function",
+        "f",
+        {
+            "environment": [
+                {
+                    "variables": {
+                        "DB_PASSWORD": "new-pw",
+                        "LOG_LEVEL": "debug",
+                        "stripeApiKey": "sk_new",
+                    }
+                }
+            ]
+        },
+    )
+    (item,) = detect_drift([state], [scanned("aws_lambda_function", changed)], SCOPE).items
+    shown = {c.path: (c.expected, c.actual) for c in item.changes}
+    assert shown["environment[0].variables.LOG_LEVEL"] == ("info", "debug")
+    assert shown["environment[0].variables.DB_PASSWORD"] == (SENSITIVE_VALUE, SENSITIVE_VALUE)
+    assert shown["environment[0].variables.stripeApiKey"] == (SENSITIVE_VALUE, SENSITIVE_VALUE)

@@ -3,16 +3,31 @@
 Endpoints, credentials and regions come only from the SDK's own configuration
 (``AWS_ENDPOINT_URL``, ``AWS_PROFILE``, ``~/.aws``), so the same code runs against real AWS
 and against a local moto server. Enumerators live one service per module and register
-themselves in :data:`~driftmgr.adapters.providers.aws.registry.ENUMERATORS`.
+themselves in :data:`~driftmgr.adapters.providers.aws.registry.ENUMERATORS`; every API call
+they make is limited, retried and guarded as
+:mod:`~driftmgr.adapters.providers.aws.resilience` describes.
+
+What a scan promises:
+
+* one :class:`ScanOutcome` per (account, type, region), global types once per account;
+* an outcome is either complete or unobserved with a reason, never a partial list;
+* outcomes and their resources are in a fixed order (resources by id, attribute maps by
+  key), so an unchanged account always yields byte-identical inventories.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
+import aioboto3
 import boto3
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -30,13 +45,23 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from driftmgr.adapters.providers.aws.errors import (
     BAD_CREDENTIALS,
     SESSION_EXPIRED,
+    CallTimeoutError,
+    CircuitOpenError,
+    ScanCancelled,
     error_code,
     error_message,
     one_line,
     unobserved_reason,
 )
 from driftmgr.adapters.providers.aws.mapping import PROVIDER
-from driftmgr.adapters.providers.aws.registry import ENUMERATORS
+from driftmgr.adapters.providers.aws.registry import ENUMERATORS, TypeSpec
+from driftmgr.adapters.providers.aws.resilience import (
+    DEFAULT_BREAKER_THRESHOLD,
+    DEFAULT_MAX_CONCURRENCY,
+    Resilience,
+    RetryPolicy,
+    Stats,
+)
 from driftmgr.adapters.providers.aws.scan import DEFAULT_REGION, Scan, gather
 from driftmgr.adapters.providers.base import (
     OnScanned,
@@ -46,13 +71,28 @@ from driftmgr.adapters.providers.base import (
 )
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
-__all__ = ["AwsProvider"]
+__all__ = ["ALL_REGIONS", "ROLE_SESSION_NAME", "AwsProvider"]
 
 logger = logging.getLogger(__name__)
 
+#: Region of the outcomes of regional types when the account's regions could not be listed.
+ALL_REGIONS = "*"
+ROLE_SESSION_NAME = "driftmgr"
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/.+$")
+
+# Failures a listing reports as its reason without a traceback: AWS's answers and the
+# scan's own verdicts. Anything else is a bug or a surprising shape, and is logged.
+_EXPECTED = (BotoCoreError, ClientError, ScanCancelled, CircuitOpenError, CallTimeoutError)
+
+
+class _Role(NamedTuple):
+    arn: str
+    account: str
+
 
 class AwsProvider:
-    """Lists EC2, VPC, security group, S3 and IAM objects as Terraform-shaped resources."""
+    """Lists AWS resources as Terraform-shaped resources, in one account or several."""
 
     name = PROVIDER
 
@@ -60,21 +100,53 @@ class AwsProvider:
         self,
         *,
         profile: str | None = None,
-        max_concurrency: int = 16,
-        max_attempts: int = 5,
+        account_roles: Sequence[str] = (),
+        rate_limits: Mapping[str, float] | None = None,
+        service_concurrency: Mapping[str, int] | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_attempts: int = 3,
+        retry: RetryPolicy | None = None,
+        breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
         connect_timeout: float = 5,
         read_timeout: float = 30,
     ) -> None:
+        """
+        :param account_roles: role ARNs to assume (session name ``driftmgr``), one account
+            each; empty scans the account of the configured credentials.
+        :param rate_limits: requests/second per (account, service, region) by boto3 service
+            name, over :data:`~.resilience.DEFAULT_RATE_LIMITS`; ``inf`` for no limit.
+        :param service_concurrency: calls in flight per (account, service, region) by
+            service (default 8).
+        :param max_concurrency: requests in flight across the whole scan.
+        :param max_attempts: botocore's attempts per request (adaptive mode), 1 = none of
+            its own retries; ``retry`` is our retry around that.
+        :param breaker_threshold: consecutive failed calls that open a lane's breaker.
+        """
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if breaker_threshold < 1:
+            raise ValueError("breaker_threshold must be at least 1")
+        for service, rate in (rate_limits or {}).items():
+            if not rate > 0:
+                raise ValueError(f"the rate limit for {service} must be positive")
+        for service, count in (service_concurrency or {}).items():
+            if count < 1:
+                raise ValueError(f"the concurrency for {service} must be at least 1")
         self._profile = profile
+        self._roles = [_parse_role(arn) for arn in dict.fromkeys(account_roles)]
+        self._rate_limits = dict(rate_limits or {})
+        self._service_concurrency = dict(service_concurrency or {})
         self._max_concurrency = max_concurrency
+        self._retry = retry or RetryPolicy()
+        self._breaker_threshold = breaker_threshold
+        self.last_stats: Stats | None = None
+        """What the most recent scan's API calls cost (calls, attempts, retries, breakers)."""
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            # Every request in flight needs a pooled connection, or the semaphore is moot.
-            max_pool_connections=max_concurrency,
         )
         # check_access must fail within seconds on a dead endpoint, whatever the scan settings.
         self._probe_config = Config(
@@ -87,18 +159,38 @@ class AwsProvider:
     def supported_types(self) -> frozenset[str]:
         return frozenset(ENUMERATORS)
 
-    def check_access(self, region: str) -> str:
+    @property
+    def accounts(self) -> list[str]:
+        """The account ids of ``account_roles``, in order (empty: the credentials' own)."""
+        return [role.account for role in self._roles]
+
+    # --- synchronous probes, for commands ---------------------------------------------------
+
+    def check_access(self, region: str | None = None) -> str:
+        identity = self._probe("sts", region or self._default_region(), "get_caller_identity")
+        return str(identity["Account"])
+
+    def enabled_regions(self, region: str | None = None) -> list[str]:
+        """The regions enabled for the credentials' account (``ec2:DescribeRegions``).
+
+        Raises like :meth:`check_access` when AWS cannot be asked.
+        """
+        answer = self._probe("ec2", region or self._default_region(), "describe_regions")
+        return _region_names(answer)
+
+    def _probe(self, service: str, region: str, operation: str) -> Any:
         try:
             session = boto3.Session(profile_name=self._profile)
-            client = session.client("sts", region_name=region, config=self._probe_config)
+            client = session.client(service, region_name=region, config=self._probe_config)
         except ProfileNotFound:
             raise ProviderAuthError(
                 f"AWS profile {self._profile!r} not found: add it to ~/.aws/config "
                 "or choose another profile"
             ) from None
         endpoint = client.meta.endpoint_url
+        params = {"AllRegions": False} if operation == "describe_regions" else {}
         try:
-            identity = client.get_caller_identity()
+            return getattr(client, operation)(**params)
         except (BotoConnectionError, HTTPClientError) as exc:
             raise ProviderUnreachableError(
                 f"cannot reach AWS at {endpoint} ({one_line(exc)}): "
@@ -126,48 +218,162 @@ class AwsProvider:
                     f"AWS rejected the credentials ({code}: {message}): check the access key, "
                     "secret and profile in use"
                 ) from None
-            raise ProviderError(f"AWS STS call to {endpoint} failed: {code}: {message}") from None
+            raise ProviderError(
+                f"AWS {service.upper()} call to {endpoint} failed: {code}: {message}"
+            ) from None
         except BotoCoreError as exc:
-            raise ProviderError(f"AWS STS call to {endpoint} failed: {one_line(exc)}") from None
-        return str(identity["Account"])
+            raise ProviderError(
+                f"AWS {service.upper()} call to {endpoint} failed: {one_line(exc)}"
+            ) from None
+
+    def _default_region(self) -> str:
+        try:
+            region = boto3.Session(profile_name=self._profile).region_name
+        except BotoCoreError:
+            region = None
+        return str(region or DEFAULT_REGION)
+
+    # --- the scan ---------------------------------------------------------------------------
 
     async def scan(
         self,
         regions: Sequence[str],
         types: Sequence[str],
         on_scanned: OnScanned | None = None,
+        *,
+        cancel_event: threading.Event | None = None,
     ) -> list[ScanOutcome]:
+        """List every type in every region of every account.
+
+        ``regions`` empty: each account's enabled regions. ``cancel_event`` set (from any
+        thread): listings not finished yet end as unobserved with reason ``cancelled``.
+        """
         unknown = sorted(set(types) - set(ENUMERATORS))
         if unknown:
             raise ValueError(f"unsupported AWS resource types: {', '.join(unknown)}")
+        wanted = list(dict.fromkeys(types))
         regions = list(dict.fromkeys(regions))
-        jobs: list[tuple[str, str]] = []
-        for type_ in dict.fromkeys(types):
-            if ENUMERATORS[type_].is_global:
-                jobs.append((type_, GLOBAL_REGION))
+        home_region = regions[0] if regions else self._default_region()
+        resilience = Resilience(
+            rate_limits=self._rate_limits,
+            service_concurrency=self._service_concurrency,
+            max_concurrency=self._max_concurrency,
+            retry=self._retry,
+            breaker_threshold=self._breaker_threshold,
+            cancel_event=cancel_event,
+        )
+        own = functools.partial(aioboto3.Session, profile_name=self._profile)
+        async with resilience.watching():
+            if not self._roles:
+                async with Scan(own, self._config, resilience, home_region=home_region) as scan:
+                    outcomes = await self._scan_account(scan, None, regions, wanted, on_scanned)
             else:
-                jobs.extend((type_, region) for region in regions)
+                base = Scan(own, self._config, resilience, home_region=home_region)
+                async with base:
+                    per_account = await gather(
+                        self._scan_role(base, role, regions, wanted, on_scanned)
+                        for role in self._roles
+                    )
+                outcomes = [outcome for group in per_account for outcome in group]
+        self.last_stats = resilience.stats
+        logger.info(
+            "AWS scan: %d calls, %d attempts, %d retries, %d failed calls; open circuits: %s",
+            resilience.stats.calls,
+            resilience.stats.attempts,
+            resilience.stats.retries,
+            resilience.stats.failed_calls,
+            ", ".join(resilience.stats.open_circuits) or "none",
+        )
+        return sorted(outcomes, key=lambda o: (o.account or "", o.type, o.region))
 
-        home_region = regions[0] if regions else DEFAULT_REGION
-        async with Scan(self._profile, self._config, self._max_concurrency, home_region) as scan:
-            return await gather(self._scan_one(scan, t, r, on_scanned) for t, r in jobs)
+    async def _scan_role(
+        self,
+        base: Scan,
+        role: _Role,
+        regions: list[str],
+        types: list[str],
+        on_scanned: OnScanned | None,
+    ) -> list[ScanOutcome]:
+        try:
+            credentials = await base.resilience.until_cancelled(self._assume(base, role.arn))
+        except Exception as exc:
+            if isinstance(exc, ScanCancelled):
+                reason = unobserved_reason(exc)
+            else:
+                reason = f"{unobserved_reason(exc)} (assuming role {role.arn})"
+                if not isinstance(exc, _EXPECTED):
+                    logger.exception("assuming %s failed unexpectedly", role.arn)
+            jobs = [(t, r) for t in types for r in _regions_of(t, regions or [ALL_REGIONS])]
+            return self._unobserved(jobs, role.account, reason, on_scanned)
+        session = functools.partial(
+            aioboto3.Session,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        async with Scan(
+            session,
+            self._config,
+            base.resilience,
+            home_region=base.home_region,
+            label=role.account,
+            account=role.account,
+        ) as scan:
+            return await self._scan_account(scan, role.account, regions, types, on_scanned)
+
+    async def _assume(self, base: Scan, role_arn: str) -> dict[str, Any]:
+        sts = await base.client("sts", base.home_region)
+        answer = await base.call(
+            sts, "assume_role", RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME
+        )
+        credentials: dict[str, Any] = answer["Credentials"]
+        return credentials
+
+    async def _scan_account(
+        self,
+        scan: Scan,
+        account: str | None,
+        regions: list[str],
+        types: list[str],
+        on_scanned: OnScanned | None,
+    ) -> list[ScanOutcome]:
+        outcomes: list[ScanOutcome] = []
+        regional = [t for t in types if not ENUMERATORS[t].is_global]
+        if regional and not regions:
+            try:
+                regions = await scan.resilience.until_cancelled(_list_regions(scan))
+            except Exception as exc:
+                reason = unobserved_reason(exc)
+                if not isinstance(exc, ScanCancelled):
+                    reason += " (listing the enabled regions)"
+                account = account or await scan.account()
+                jobs = [(t, ALL_REGIONS) for t in regional]
+                outcomes = self._unobserved(jobs, account, reason, on_scanned)
+                types = [t for t in types if ENUMERATORS[t].is_global]
+        jobs = [(t, r) for t in types for r in _regions_of(t, regions)]
+        outcomes += await gather(self._scan_one(scan, account, t, r, on_scanned) for t, r in jobs)
+        return outcomes
 
     async def _scan_one(
-        self, scan: Scan, type_: str, region: str, on_scanned: OnScanned | None
+        self,
+        scan: Scan,
+        account: str | None,
+        type_: str,
+        region: str,
+        on_scanned: OnScanned | None,
     ) -> ScanOutcome:
         spec = ENUMERATORS[type_]
         started = time.perf_counter()
         resources: list[LiveResource] = []
         reason: str | None = None
         try:
-            client_region = scan.home_region if spec.is_global else region
-            client = await scan.client(spec.service, client_region)
-            resources = await spec.enumerate(scan, client, region)
+            listed = await scan.resilience.until_cancelled(_list(scan, spec, region))
         except Exception as exc:
             reason = unobserved_reason(exc)
-            if not isinstance(exc, BotoCoreError | ClientError):
-                # Not an AWS answer but a bug or a surprise shape: keep the traceback.
+            if not isinstance(exc, _EXPECTED):
                 logger.exception("listing %s in %s failed unexpectedly", type_, region)
+        else:
+            resources = canonical(listed)
         outcome = ScanOutcome(
             provider=PROVIDER,
             type=type_,
@@ -175,7 +381,79 @@ class AwsProvider:
             resources=resources,
             unobserved_reason=reason,
             duration_ms=round((time.perf_counter() - started) * 1000),
+            account=account or await scan.account(),
         )
         if on_scanned is not None:
             on_scanned(outcome)
         return outcome
+
+    def _unobserved(
+        self,
+        jobs: list[tuple[str, str]],
+        account: str | None,
+        reason: str,
+        on_scanned: OnScanned | None,
+    ) -> list[ScanOutcome]:
+        outcomes = [
+            ScanOutcome(
+                provider=PROVIDER, type=t, region=r, unobserved_reason=reason, account=account
+            )
+            for t, r in jobs
+        ]
+        if on_scanned is not None:
+            for outcome in outcomes:
+                on_scanned(outcome)
+        return outcomes
+
+
+async def _list(scan: Scan, spec: TypeSpec, region: str) -> list[LiveResource]:
+    client = await scan.client(spec.service, scan.home_region if spec.is_global else region)
+    return await spec.enumerate(scan, client, region)
+
+
+async def _list_regions(scan: Scan) -> list[str]:
+    ec2 = await scan.client("ec2", scan.home_region)
+    return _region_names(await scan.call(ec2, "describe_regions", AllRegions=False))
+
+
+def _region_names(answer: Mapping[str, Any]) -> list[str]:
+    return sorted(
+        {
+            region["RegionName"]
+            for region in answer.get("Regions", [])
+            if region.get("OptInStatus") != "not-opted-in"
+        }
+    )
+
+
+def _regions_of(type_: str, regions: list[str]) -> list[str]:
+    return [GLOBAL_REGION] if ENUMERATORS[type_].is_global else regions
+
+
+def _parse_role(arn: str) -> _Role:
+    match = _ROLE_ARN.match(arn)
+    if match is None:
+        raise ValueError(f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+    return _Role(arn, match["account"])
+
+
+def canonical(resources: list[LiveResource]) -> list[LiveResource]:
+    """Resources in a fixed order, every attribute map (tags included) sorted by key.
+
+    Same account, same bytes: the inventory blob's hash only changes when the cloud does.
+    """
+    return sorted(
+        (
+            msgspec.structs.replace(resource, attributes=_sorted_maps(resource.attributes))
+            for resource in resources
+        ),
+        key=lambda r: (r.id, r.region, r.account or ""),
+    )
+
+
+def _sorted_maps(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_maps(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_sorted_maps(item) for item in value]
+    return value

@@ -1,15 +1,26 @@
-"""What one scan shares between its listings: clients, limits and memoised lookups."""
+"""What one account's scan shares between its listings: clients, limits, memoised lookups.
+
+Enumerators use four things: :meth:`Scan.client`, :meth:`Scan.call` (one API call),
+:meth:`Scan.pages` (one paginated operation, page by page) and :meth:`Scan.shared` (compute
+once per scan). Every call and every page goes through the scan's
+:class:`~driftmgr.adapters.providers.aws.resilience.Resilience`: rate-limited, retried and
+guarded by a circuit breaker per (account, service, region).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-import aioboto3
+import botocore.session
+import jmespath  # type: ignore[import-untyped]
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import OperationNotPageableError, PaginationError
+
+from driftmgr.adapters.providers.aws.resilience import LaneKey, Resilience
 
 __all__ = ["DEFAULT_REGION", "Response", "Scan", "gather"]
 
@@ -19,21 +30,36 @@ Response = dict[str, Any]
 #: Region used for clients of global services (IAM, S3 ListBuckets, STS) when none is given.
 DEFAULT_REGION = "us-east-1"
 
+#: ``PaginationConfig`` keys :meth:`Scan.pages` understands.
+_PAGINATION_KEYS = frozenset({"PageSize"})
+
 
 class Scan:
-    """Clients, the concurrency bound and memoised lookups shared by one scan's listings.
+    """Clients, limits and memoised lookups shared by one account's listings.
 
-    The semaphore wraps single API calls (one page, one sub-call), never a whole listing, so
-    listings that fan out into sub-calls cannot deadlock on it.
+    Limits wrap single API calls (one page, one sub-call), never a whole listing, so
+    listings that fan out into sub-calls cannot deadlock on them.
     """
 
     def __init__(
-        self, profile: str | None, config: Config, max_concurrency: int, home_region: str
+        self,
+        session: Callable[[], Any],
+        config: Config,
+        resilience: Resilience,
+        *,
+        home_region: str,
+        label: str = "default",
+        account: str | None = None,
     ) -> None:
+        """``session`` makes the aioboto3 session (lazily: a bad profile then fails each
+        listing, not the scan); ``label`` names the account in limiter keys; ``account`` is
+        the account id when known in advance (an assumed role's)."""
         self.home_region = home_region
-        self._profile = profile
+        self.label = label
+        self.resilience = resilience
+        self._make_session = session
         self._config = config
-        self._limit = asyncio.Semaphore(max_concurrency)
+        self._expected_account = account
         self._stack = AsyncExitStack()
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -56,26 +82,53 @@ class Scan:
             key = (service, region)
             if key not in self._clients:
                 if self._session is None:
-                    # Created lazily: a bad profile then fails each listing, not the scan.
-                    self._session = aioboto3.Session(profile_name=self._profile)
-                creator = self._session.client(service, region_name=region, config=self._config)
+                    self._session = self._make_session()
+                # One pooled connection per request the lane may have in flight.
+                pool = self.resilience.concurrency_for(service)
+                config = self._config.merge(Config(max_pool_connections=pool))
+                creator = self._session.client(service, region_name=region, config=config)
                 self._clients[key] = await self._stack.enter_async_context(creator)
             return self._clients[key]
 
     async def call(self, client: Any, operation: str, **params: Any) -> Response:
-        async with self._limit:
-            response: Response = await getattr(client, operation)(**params)
-            return response
+        """One API call: rate-limited, retried, and counted by its lane's circuit breaker."""
+        method = getattr(client, operation)
+        response: Response = await self.resilience.call(
+            self._lane(client), lambda: method(**params)
+        )
+        return response
 
     async def pages(self, client: Any, operation: str, **params: Any) -> AsyncIterator[Response]:
-        pages = aiter(client.get_paginator(operation).paginate(**params))
+        """Every page of ``operation``, each fetched as one :meth:`call`.
+
+        A failed page is retried on its own, from the token that led to it; nothing already
+        yielded is fetched twice. ``PaginationConfig`` may set ``PageSize``.
+        """
+        paging = _paging(client, operation)
+        params = dict(params)
+        pagination = dict(params.pop("PaginationConfig", None) or {})
+        unsupported = sorted(set(pagination) - _PAGINATION_KEYS)
+        if unsupported:
+            raise ValueError(f"Scan.pages does not support PaginationConfig {unsupported}")
+        if "PageSize" in pagination:
+            if paging.limit_key is None:
+                raise ValueError(f"{operation} takes no page size")
+            params[paging.limit_key] = paging.page_size(pagination["PageSize"])
+        previous: dict[str, Any] | None = None
         while True:
-            async with self._limit:
-                try:
-                    page: Response = await anext(pages)
-                except StopAsyncIteration:
-                    return
+            page = await self.call(client, operation, **params)
             yield page
+            tokens = paging.next_tokens(page)
+            if all(token is None for token in tokens.values()):
+                return
+            if tokens == previous:
+                raise PaginationError(message=f"the same next token was received twice: {tokens}")
+            previous = tokens
+            for name, token in tokens.items():
+                if token is None:
+                    params.pop(name, None)
+                else:
+                    params[name] = token
 
     async def shared(self, key: str, compute: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run ``compute`` once per scan; every caller awaits the same result or error."""
@@ -97,10 +150,74 @@ class Scan:
         try:
             client = await self.client("sts", self.home_region)
             identity = await self.call(client, "get_caller_identity")
-        except (BotoCoreError, ClientError):
+        except Exception:
             # Resources are still worth reporting without it; the listings report the cause.
-            return None
+            return self._expected_account
         return str(identity["Account"])
+
+    def _lane(self, client: Any) -> LaneKey:
+        meta = client.meta
+        return LaneKey.of(self.label, meta.service_model.service_name, meta.region_name)
+
+
+class _Paging(NamedTuple):
+    """How one operation pages, from botocore's paginator model."""
+
+    input_tokens: tuple[str, ...]
+    output_tokens: tuple[Any, ...]  # compiled JMESPath expressions
+    more_results: Any
+    limit_key: str | None
+    limit_is_string: bool
+    """Some APIs (Route 53's MaxItems) take the page size as a string."""
+
+    def page_size(self, size: int | str) -> int | str:
+        return str(size) if self.limit_is_string else int(size)
+
+    def next_tokens(self, page: Response) -> dict[str, Any]:
+        # As botocore's PageIterator: no "more results" flag means no next page; an empty
+        # token means none.
+        if self.more_results is not None and not self.more_results.search(page):
+            return {}
+        return {
+            name: expression.search(page) or None
+            for name, expression in zip(self.input_tokens, self.output_tokens, strict=True)
+        }
+
+
+def _paging(client: Any, operation: str) -> _Paging:
+    if not client.can_paginate(operation):
+        raise OperationNotPageableError(operation_name=operation)
+    model = client.meta.service_model
+    api_name = client.meta.method_to_api_mapping[operation]
+    paging = _paging_for(model.service_name, model.api_version, api_name)
+    if paging.limit_key is not None:
+        members = model.operation_model(api_name).input_shape.members
+        limit_is_string = members[paging.limit_key].type_name == "string"
+        paging = paging._replace(limit_is_string=limit_is_string)
+    return paging
+
+
+@functools.cache
+def _paging_for(service: str, api_version: str, api_name: str) -> _Paging:
+    config = _botocore_session().get_paginator_model(service, api_version).get_paginator(api_name)
+
+    def names(value: str | list[str]) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    more = config.get("more_results")
+    return _Paging(
+        input_tokens=names(config["input_token"]),
+        output_tokens=tuple(jmespath.compile(e) for e in names(config["output_token"])),
+        more_results=jmespath.compile(more) if more else None,
+        limit_key=config.get("limit_key"),
+        limit_is_string=False,
+    )
+
+
+@functools.cache
+def _botocore_session() -> Any:
+    # Only its data loader is used: the paginator models shipped with botocore.
+    return botocore.session.get_session()
 
 
 async def gather(coros: Iterable[Awaitable[T]]) -> list[T]:

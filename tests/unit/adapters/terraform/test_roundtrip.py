@@ -456,6 +456,26 @@ def show_modules(draw: st.DrawFn, address: str | None, depth: int) -> dict[str, 
         }
         for _ in range(draw(st.integers(0, 3)))
     ]
+    # Terraform never lists one instance twice, and lists a resource's instances together:
+    # keep the first of each address (and deposed object), grouped by resource, or the
+    # serialiser's grouping by resource would legitimately reorder them.
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for resource in module["resources"]:
+        identity = (
+            resource["mode"],
+            resource["type"],
+            resource["name"],
+            repr(resource["index"]),
+            resource["deposed_key"],
+        )
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(resource)
+    order = {}
+    for resource in unique:
+        order.setdefault((resource["mode"], resource["type"], resource["name"]), len(order))
+    module["resources"] = sorted(unique, key=lambda r: order[(r["mode"], r["type"], r["name"])])
     if depth < 2:
         prefix = f"{address}." if address else ""
         names = draw(st.lists(IDENTIFIERS, unique=True, max_size=2))
