@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
             help="region (repeatable; default: every region enabled in the account)",
         )
         p.add_argument(
+            "--tag",
+            action="append",
+            metavar="KEY=VALUE",
+            help="only resources carrying this tag; KEY= for any value (repeatable)",
+        )
+        p.add_argument(
             "--account-role",
             action="append",
             metavar="ARN",

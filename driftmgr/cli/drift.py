@@ -21,6 +21,16 @@ def _regions(args: argparse.Namespace) -> list[str]:
     return regions
 
 
+def _tags(args: argparse.Namespace) -> dict[str, str]:
+    tags = {}
+    for item in args.tag or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"--tag {item!r} must look like KEY=VALUE (or KEY= for any value)")
+        tags[key] = value
+    return tags
+
+
 def _seconds(age: str | None) -> float | None:
     """``90``, ``90s``, ``15m``, ``2h`` or ``1d`` as seconds."""
     if not age:
@@ -54,6 +64,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         "regions": _regions(args),
         "resource_types": args.type or None,
         "account_roles": args.account_role or [],
+        "tags": _tags(args),
     }
     with connect(args) as api:
         accepted = api.command("/api/v1/discoveries", body)
@@ -121,6 +132,7 @@ def cmd_drift_detect(args: argparse.Namespace) -> int:
         "ignore": _ignore_rules(args),
         "max_inventory_age": _seconds(args.max_inventory_age),
         "account_roles": args.account_role or [],
+        "tags": _tags(args),
     }
     with connect(args) as api:
         accepted = api.command("/api/v1/drift-runs", body)

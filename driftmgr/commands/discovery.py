@@ -21,6 +21,8 @@ class StartDiscovery(msgspec.Struct, frozen=True, kw_only=True):
     """Limit the listing to these Terraform types; all supported types when omitted."""
     account_roles: list[str] = []
     """Roles to assume, one more account each (AWS: role ARNs)."""
+    tags: dict[str, str] = {}
+    """Only resources carrying these tags (an empty value: any value of the key)."""
     priority: int = 0
 
 
@@ -35,6 +37,7 @@ def start_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> 
             resource_types=types,
             priority=command.priority,
             account_roles=command.account_roles,
+            tags=command.tags,
             cause=cause,
         )
     except DomainError as e:

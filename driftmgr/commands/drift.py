@@ -32,6 +32,8 @@ class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
     """Regions to compare; empty means every region enabled in the account(s)."""
     account_roles: list[str] = []
     """Roles to assume, one more account each (AWS: role ARNs)."""
+    tags: dict[str, str] = {}
+    """Only resources carrying these tags (an empty value: any value of the key)."""
     state_ids: list[UUID] = []
     """States imported earlier."""
     states: list[StateInput] = []
@@ -65,6 +67,7 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
             ignore=command.ignore,
             max_inventory_age=command.max_inventory_age,
             account_roles=command.account_roles,
+            tags=command.tags,
             cause=cause,
         )
     except DomainError as e:

@@ -35,6 +35,7 @@ class DiscoveryRun(Run):
         priority: int = 0,
         drift_run_id: UUID | None = None,
         account_roles: list[str] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> DiscoveryRun:
         """An empty ``regions`` list means every region enabled in the account."""
         if not resource_types:
@@ -46,6 +47,7 @@ class DiscoveryRun(Run):
             priority=priority,
             drift_run_id=drift_run_id,
             account_roles=sorted(set(account_roles or [])),
+            tags=dict(tags or {}),
             **cause.fields(),
         )
 
@@ -60,6 +62,7 @@ class DiscoveryRun(Run):
         actor: str,
         correlation_id: UUID,
         account_roles: list[str] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> None:
         self.provider = provider
         self.regions = regions
@@ -67,6 +70,8 @@ class DiscoveryRun(Run):
         self._init_run(priority, actor, correlation_id)
         self.drift_run_id = drift_run_id
         self.account_roles = account_roles or []
+        self.tags = tags or {}
+        """Only resources carrying these tags are listed (types without tags are not)."""
         """Roles assumed to reach more accounts (none: the credentials' own account)."""
         self.scans: dict[tuple[str | None, str, str], str | None] = {}
         """(account, type, region) → inventory blob sha256, or None when unobserved."""

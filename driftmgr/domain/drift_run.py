@@ -51,6 +51,7 @@ class DriftRun(Run):
         ignore: list[str] | None = None,
         max_inventory_age: float | None = None,
         account_roles: list[str] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> DriftRun:
         """An empty ``regions`` list means every region enabled in the account(s)."""
         if not state_ids:
@@ -68,6 +69,7 @@ class DriftRun(Run):
             ignore=list(ignore or []),
             max_inventory_age=max_inventory_age,
             account_roles=sorted(set(account_roles or [])),
+            tags=dict(tags or {}),
             **cause.fields(),
         )
 
@@ -84,8 +86,10 @@ class DriftRun(Run):
         ignore: list[str] | None = None,
         max_inventory_age: float | None = None,
         account_roles: list[str] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> None:
         self.state_ids = state_ids
+        self.tags = tags or {}
         self.account_roles = account_roles or []
         self.max_inventory_age = max_inventory_age
         """Seconds: an inventory scan younger than this may be reused instead of listing."""

@@ -57,7 +57,13 @@ def scan_into(
         backend.app.record(run)
 
     return asyncio.run(
-        provider.scan(run.regions, run.resource_types, on_scanned, cancel_event=cancel)
+        provider.scan(
+            run.regions,
+            run.resource_types,
+            on_scanned,
+            cancel_event=cancel,
+            tag_filter=run.tags or None,
+        )
     )
 
 

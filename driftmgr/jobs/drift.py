@@ -70,7 +70,12 @@ def run_drift_detection(
     regions = run.regions or sorted(
         {o.region for o in outcomes if o.region not in (GLOBAL_REGION, "*")}
     )
-    scope = DriftScope(providers=[run.provider], regions=regions, types=run.resource_types)
+    scope = DriftScope(
+        providers=[run.provider],
+        regions=regions,
+        types=run.resource_types,
+        tags=run.tags or None,
+    )
     findings = detect_drift(state_resources, outcomes, scope, ignore)
     body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=findings.items)
     digest = backend.blobs.put(_encoder.encode(body))
@@ -84,8 +89,8 @@ def _reuse_inventory(
     """Cached scans young enough for the run, for types whose every region is cached."""
     if run.max_inventory_age is None or backend.views is None or not types or not run.regions:
         return []
-    if run.account_roles:
-        return []  # cached scans are per (type, region); several accounts would collide
+    if run.account_roles or run.tags:
+        return []  # the cache holds plain whole-account inventories only
     pairs = {
         (t, region)
         for t in types
@@ -115,6 +120,7 @@ def _take_inventory(
         priority=run.priority,
         drift_run_id=run.id,
         account_roles=run.account_roles,
+        tags=run.tags,
         cause=cause,
     )
     discovery.start(worker=f"drift-run:{run.id}", cause=cause)

@@ -25,7 +25,8 @@ _decoder = msgspec.json.Decoder(list[LiveResource])
 def fresh_scans(
     views: sa.Engine, provider: str, pairs: Iterable[tuple[str, str]], since: datetime
 ) -> dict[tuple[str, str], ReusedScan]:
-    """The newest observed scan of each (type, region) made at or after ``since``."""
+    """The newest observed scan of each (type, region) made at or after ``since``, by a
+    discovery of the credentials' own whole account (no other accounts, no tag filter)."""
     wanted = set(pairs)
     scans, runs = discovery_scans_table.c, discovery_runs_table.c
     query = (
@@ -39,6 +40,7 @@ def fresh_scans(
         .join(discovery_runs_table, runs.id == scans.discovery_run_id)
         .where(
             runs.provider == provider,
+            runs.whole_account.is_(True),
             scans.observed.is_(True),
             scans.scanned_at >= since,
             scans.resource_type.in_({t for t, _ in wanted}),

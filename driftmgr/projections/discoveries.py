@@ -34,6 +34,10 @@ discovery_runs_table = sa.Table(
     sa.Column("regions", sa.JSON, nullable=False),
     sa.Column("resource_types", sa.JSON, nullable=False),
     sa.Column("account_roles", sa.JSON, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("whole_account", sa.Boolean, nullable=False),
+    # True when the run listed the credentials' own account without a tag filter: only such
+    # inventories may stand in for listing again (inventory reuse).
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("priority", sa.Integer, nullable=False),
@@ -102,6 +106,10 @@ class DiscoveriesProjection(Projection):
                 regions=event.regions,
                 resource_types=event.resource_types,
                 account_roles=getattr(event, "account_roles", None) or [],
+                tags=getattr(event, "tags", None) or {},
+                whole_account=not (
+                    getattr(event, "account_roles", None) or getattr(event, "tags", None)
+                ),
                 status="requested",
                 attempt=0,
                 priority=event.priority,

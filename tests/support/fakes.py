@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from driftmgr.adapters.providers.base import OnScanned, ProviderUnreachableError
@@ -54,6 +54,7 @@ class FakeCloud:
         on_scanned: OnScanned | None = None,
         *,
         cancel_event: threading.Event | None = None,
+        tag_filter: Mapping[str, str] | None = None,
     ) -> list[ScanOutcome]:
         self.scans.append((tuple(regions), tuple(types)))
         if self.fail_scans:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from driftmgr.domain.resources import ScanOutcome
@@ -59,8 +59,12 @@ class InventoryProvider(Protocol):
         on_scanned: OnScanned | None = None,
         *,
         cancel_event: threading.Event | None = None,
+        tag_filter: Mapping[str, str] | None = None,
     ) -> list[ScanOutcome]:
         """List every requested type in every requested region.
+
+        With ``tag_filter`` only resources carrying those tags come back (an empty value
+        matches any value of the key), and types that cannot carry tags are not listed.
 
         Global types are listed once, with region ``global``. A failure to list one
         (type, region) never raises: it comes back as an outcome with

@@ -52,7 +52,7 @@ from driftmgr.domain.drift.normalise import drop_empty
 from driftmgr.domain.drift.rules import Key, TypeRules, register, rules_for
 from driftmgr.domain.resources import StateResource
 
-__all__: list[str] = []
+__all__ = ["UNTAGGED_TYPES"]
 
 #: Tag keys AWS reserves; the provider's ``IgnoreAWS`` drops them on read.
 _AWS_RESERVED_TAGS = ("aws:",)
@@ -1110,3 +1110,26 @@ for _default_type, _live_type in {
     "aws_default_vpc_dhcp_options": "aws_vpc_dhcp_options",
 }.items():
     register(_default_type, msgspec.structs.replace(rules_for(_live_type), live_type=_live_type))
+
+
+#: Types whose Terraform schema has no ``tags``: never in a tag scope, so a tag-scoped
+#: discovery does not list them at all.
+UNTAGGED_TYPES = frozenset(
+    {
+        "aws_route",
+        "aws_route_table_association",
+        "aws_security_group_rule",
+        "aws_network_acl_rule",
+        "aws_iam_group",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_group_policy_attachment",
+        "aws_kms_alias",
+        "aws_route53_record",
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_policy",
+        "aws_sns_topic_subscription",
+    }
+)

@@ -33,7 +33,7 @@ from driftmgr.domain.drift.report import (
     summarise,
 )
 from driftmgr.domain.drift.rules import Key, TypeRules, rules_for
-from driftmgr.domain.drift.scope import account_of, region_of
+from driftmgr.domain.drift.scope import account_of, carries_tags, region_of
 from driftmgr.domain.drift.severity import severity_of
 from driftmgr.domain.resources import (
     GLOBAL_REGION,
@@ -86,6 +86,8 @@ def detect_drift(
         for live in outcome.resources:
             # Names are ids for many types (a log group, a table): the same id may exist in
             # several regions and accounts, each its own object.
+            if scope.tags and not carries_tags(live.attributes, scope.tags):
+                continue  # out of a tag scope (a reused, unfiltered inventory may hold it)
             live_by_key.setdefault((live.type, live.id), []).append(live)
     all_live = [live for found in live_by_key.values() for live in found]
 
@@ -106,6 +108,8 @@ def detect_drift(
 
     for resource in managed:
         if wanted_types is not None and resource.type not in wanted_types:
+            continue
+        if scope.tags and not carries_tags(resource.attributes, scope.tags):
             continue
         rules = rules_for(resource.type)
         if rules.claims:

@@ -89,6 +89,8 @@ class DriftScope(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     providers: list[str]
     regions: list[str]
     types: list[str] | None = None
+    tags: dict[str, str] | None = None
+    """Only resources carrying these tags (an empty value: the key with any value)."""
 
 
 class ReportBody(msgspec.Struct, kw_only=True):

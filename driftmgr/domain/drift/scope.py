@@ -5,10 +5,12 @@ out instead of being reported missing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from driftmgr.domain.resources import GLOBAL_REGION, StateResource
 
-__all__ = ["GLOBAL_TYPE_PREFIXES", "account_of", "is_global_type", "region_of"]
+__all__ = ["GLOBAL_TYPE_PREFIXES", "account_of", "carries_tags", "is_global_type", "region_of"]
 
 #: AWS services whose resources are not regional.
 GLOBAL_TYPE_PREFIXES = ("aws_iam_", "aws_route53_", "aws_cloudfront_", "aws_organizations_")
@@ -18,6 +20,20 @@ _AZ = re.compile(r"^([a-z]{2}(?:-gov)?-[a-z]+-\d+)")
 
 def is_global_type(resource_type: str) -> bool:
     return resource_type.startswith(GLOBAL_TYPE_PREFIXES)
+
+
+def carries_tags(attributes: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+    """Whether a resource carries every wanted tag (key = value; an empty value: any value).
+
+    State resources are judged by ``tags_all`` (which holds the provider's default_tags),
+    live ones by ``tags``. A resource with no tags at all never matches a tag scope.
+    """
+    tags = attributes.get("tags_all")
+    if not isinstance(tags, Mapping):
+        tags = attributes.get("tags")
+    if not isinstance(tags, Mapping):
+        return False
+    return all(key in tags and (value == "" or tags[key] == value) for key, value in wanted.items())
 
 
 def account_of(resource: StateResource) -> str | None:

@@ -69,6 +69,8 @@ from driftmgr.adapters.providers.base import (
     ProviderError,
     ProviderUnreachableError,
 )
+from driftmgr.domain.drift.aws import UNTAGGED_TYPES
+from driftmgr.domain.drift.scope import carries_tags
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
 __all__ = ["ALL_REGIONS", "ROLE_SESSION_NAME", "AwsProvider"]
@@ -242,16 +244,22 @@ class AwsProvider:
         on_scanned: OnScanned | None = None,
         *,
         cancel_event: threading.Event | None = None,
+        tag_filter: Mapping[str, str] | None = None,
     ) -> list[ScanOutcome]:
         """List every type in every region of every account.
 
         ``regions`` empty: each account's enabled regions. ``cancel_event`` set (from any
         thread): listings not finished yet end as unobserved with reason ``cancelled``.
+        ``tag_filter``: only resources carrying these tags; types that cannot carry tags
+        are not listed at all.
         """
         unknown = sorted(set(types) - set(ENUMERATORS))
         if unknown:
             raise ValueError(f"unsupported AWS resource types: {', '.join(unknown)}")
         wanted = list(dict.fromkeys(types))
+        if tag_filter:
+            wanted = [t for t in wanted if t not in UNTAGGED_TYPES]
+            on_scanned = _tagged_only(on_scanned, tag_filter)
         regions = list(dict.fromkeys(regions))
         home_region = regions[0] if regions else self._default_region()
         resilience = Resilience(
@@ -284,6 +292,8 @@ class AwsProvider:
             resilience.stats.failed_calls,
             ", ".join(resilience.stats.open_circuits) or "none",
         )
+        if tag_filter:
+            outcomes = [_carrying(o, tag_filter) for o in outcomes]
         return sorted(outcomes, key=lambda o: (o.account or "", o.type, o.region))
 
     async def _scan_role(
@@ -457,3 +467,19 @@ def _sorted_maps(value: Any) -> Any:
     if isinstance(value, list):
         return [_sorted_maps(item) for item in value]
     return value
+
+
+def _carrying(outcome: ScanOutcome, wanted: Mapping[str, str]) -> ScanOutcome:
+    kept = [r for r in outcome.resources if carries_tags(r.attributes, wanted)]
+    return msgspec.structs.replace(outcome, resources=kept)
+
+
+def _tagged_only(on_scanned: OnScanned | None, wanted: Mapping[str, str]) -> OnScanned | None:
+    if on_scanned is None:
+        return None
+    report = on_scanned
+
+    def filtered(outcome: ScanOutcome) -> None:
+        report(_carrying(outcome, wanted))
+
+    return filtered
