@@ -244,6 +244,7 @@ _aws(
         defaults={"description": "Managed by Terraform"},
         ignored=frozenset({"revoke_rules_on_delete", "name_prefix"}),
         claims=_security_group_claims,
+        claimed_types=frozenset({_SG_RULE}),
     ),
 )
 
@@ -346,6 +347,7 @@ _aws(
         sets=frozenset({"route", "propagating_vgws"}),
         cidrs=frozenset({"cidr_block", "ipv6_cidr_block"}),
         claims=_route_table_claims,
+        claimed_types=frozenset({"aws_route"}),
     ),
 )
 
@@ -413,6 +415,7 @@ _aws(
         # subnet associations may be made by aws_network_acl_association resources.
         absent_when_empty=frozenset({"subnet_ids"}),
         claims=_network_acl_claims,
+        claimed_types=frozenset({"aws_network_acl_rule"}),
     ),
 )
 
@@ -489,6 +492,7 @@ _aws(
         member_ignored={"root_block_device": frozenset({"tags", "tags_all"})},
         # Volumes attached by ebs_block_device blocks are this instance's, not unmanaged.
         claims=_instance_volumes,
+        claimed_types=frozenset({"aws_ebs_volume"}),
         defaults={
             "monitoring": False,
             "ebs_optimized": False,
@@ -617,6 +621,7 @@ _aws(
             }
         ),
         claims=_bucket_claims,
+        claimed_types=frozenset(_BUCKET_SETTINGS),
     ),
 )
 
@@ -704,6 +709,7 @@ _aws(
         # hand is drift (as terraform plan -refresh-only reports it).
         ignored=frozenset({"unique_id", "create_date", "force_detach_policies", "name_prefix"}),
         claims=_role_claims,
+        claimed_types=frozenset({"aws_iam_role_policy_attachment"}),
     ),
 )
 

@@ -66,7 +66,8 @@ def diff_values(path: str, expected: Any, actual: Any) -> list[DriftChange]:
             before = expected[index] if index < len(expected) else None
             after = actual[index] if index < len(actual) else None
             out.extend(diff_values(f"{path}[{index}]", before, after))
-        return out
+        # Lists that differ only by trailing nulls have no differing leaf; the list itself changed.
+        return out or [DriftChange(path=path, expected=expected, actual=actual)]
     return [DriftChange(path=path, expected=expected, actual=actual)]
 
 

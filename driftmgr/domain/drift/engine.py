@@ -47,6 +47,7 @@ __all__ = ["SENSITIVE_VALUE", "Findings", "canonical_key", "compare_attributes",
 _KIND_ORDER: dict[DriftKind, int] = {"modified": 0, "missing": 1, "unmanaged": 2, "unobserved": 3}
 _NO_RULES = IgnoreRules.empty()
 _NOTHING: frozenset[str] = frozenset()
+_ABSENT = object()
 
 
 class Findings(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,7 +94,8 @@ def detect_drift(
 
     single_region = scope.regions[0] if len(scope.regions) == 1 else None
     resources = list(state_resources)
-    config_regions = _provider_config_regions(resources)
+    own_regions = {id(r): region_of(r) for r in resources}
+    config_regions = _provider_config_regions(resources, own_regions)
     wanted_types = frozenset(scope.types) if scope.types else None
     managed = [r for r in resources if r.mode == "managed" and r.provider in scope.providers]
     delegated = _delegated_attributes(managed)
@@ -104,6 +106,7 @@ def detect_drift(
     matched: set[int] = set()
     compared: set[tuple[Key, str]] = set()
     items: list[DriftItem] = []
+    claimers: list[tuple[TypeRules, StateResource]] = []
     in_sync = ignored = 0
 
     for resource in managed:
@@ -111,9 +114,8 @@ def detect_drift(
             continue
         if scope.tags and not carries_tags(resource.attributes, scope.tags):
             continue
-        rules = rules_for(resource.type)
-        if rules.claims:
-            claimed.update(rules.claims(resource))
+        if (rules := rules_for(resource.type)).claims is not None:
+            claimers.append((rules, resource))
         for unit in _units(resource):
             key = canonical_key(unit)
             if key is not None:
@@ -127,17 +129,17 @@ def detect_drift(
                 ignored += 1
                 claimed.add(key)  # counted once, not again as an ignored live object
                 continue
-            region = region_of(unit) or config_regions.get(unit.provider_config) or single_region
+            own = own_regions[id(unit)] if id(unit) in own_regions else region_of(unit)
+            region = own or config_regions.get(unit.provider_config) or single_region
             if region is not None and region != GLOBAL_REGION and region not in scope.regions:
                 continue
-            match, ambiguous = _match(
-                live_by_key.get(key, []) if key else [], region, account_of(unit)
-            )
+            account = account_of(unit)
+            match, ambiguous = _match(live_by_key.get(key, []) if key else [], region, account)
             reason = (
                 "objects with this id exist in several regions or accounts, and the state "
                 "does not say which one this is"
                 if ambiguous
-                else _unobserved_reason(unit, key, region, match, listings)
+                else _unobserved_reason(unit, key, region, account, match, listings)
             )
             if reason is not None:
                 items.append(_item("unobserved", unit, key, region, reason=reason))
@@ -163,13 +165,21 @@ def detect_drift(
             else:
                 in_sync += 1
 
+    leftovers = [live for live in all_live if id(live) not in matched]
+    # Claims only ever excuse live objects nothing matched: ask only for those left over.
+    leftover_types = {live.type for live in leftovers}
+    for rules, resource in claimers:
+        if rules.claims is not None and (
+            rules.claimed_types is None or not rules.claimed_types.isdisjoint(leftover_types)
+        ):
+            claimed.update(rules.claims(resource))
+    parents = managed_keys | claimed
     reported = [
         live
-        for live in all_live
-        if id(live) not in matched
-        and (live.type, live.id) not in claimed
+        for live in leftovers
+        if (live.type, live.id) not in claimed
         and not live.is_default
-        and not _parent_claimed(live, managed_keys | claimed, compared)
+        and not _parent_claimed(live, parents, compared)
     ]
     # A child of an object that is itself unmanaged (the rules of a hand-made security group)
     # is part of that finding, not one of its own.
@@ -197,7 +207,9 @@ def detect_drift(
     return Findings(items=items, summary=summarise(items, in_sync=in_sync, ignored=ignored))
 
 
-def _provider_config_regions(resources: Iterable[StateResource]) -> dict[str, str]:
+def _provider_config_regions(
+    resources: Iterable[StateResource], own_regions: dict[int, str | None]
+) -> dict[str, str]:
     """Each provider configuration's region, learned from its resources that record one.
 
     A configuration has exactly one region, so a rule or a route (which record none) is in
@@ -206,7 +218,7 @@ def _provider_config_regions(resources: Iterable[StateResource]) -> dict[str, st
     """
     seen: dict[str, set[str]] = {}
     for resource in resources:
-        region = region_of(resource)
+        region = own_regions[id(resource)]
         if region is not None and region != GLOBAL_REGION:
             seen.setdefault(resource.provider_config, set()).add(region)
     return {config: next(iter(regions)) for config, regions in seen.items() if len(regions) == 1}
@@ -276,6 +288,7 @@ def _unobserved_reason(
     resource: StateResource,
     key: Key | None,
     region: str | None,
+    account: str | None,
     match: LiveResource | None,
     listings: dict[tuple[str, str], list[ScanOutcome]],
 ) -> str | None:
@@ -301,7 +314,6 @@ def _unobserved_reason(
         candidates = listings.get((resource.type, region), [])
     if not candidates:
         return f"driftmgr cannot list {resource.type} resources yet"
-    account = account_of(resource)
     relevant = [o for o in candidates if account is None or o.account in (None, account)]
     for outcome in relevant or candidates:
         if outcome.unobserved_reason is not None:
@@ -356,13 +368,19 @@ def compare_attributes(
     another resource manages (``TypeRules.delegates``).
     """
     rules = rules_for(resource.type)
+    recorded_attributes = resource.attributes
     changes: list[DriftChange] = []
     for name, actual_raw in live.attributes.items():
         if name in rules.ignored or name in skip:
             continue
+        # Equal as recorded means equal after any transform: the common case skips them all
+        # (tags aside, whose expected value may be tags_all).
+        if name != "tags" and recorded_attributes.get(name, _ABSENT) == actual_raw:
+            continue
         recorded, expected_raw = _expected(resource, name, rules)
-        # Equal as recorded means equal after any transform: the common case skips them all.
         if not recorded or expected_raw == actual_raw:
+            continue
+        if name in rules.sets and _same_string_set(expected_raw, actual_raw, name, rules):
             continue
         expected = normalise_attribute(name, expected_raw, rules)
         actual = normalise_attribute(name, actual_raw, rules)
@@ -376,6 +394,19 @@ def compare_attributes(
             changes.extend(diff_values(name, expected, actual))
     changes.sort(key=lambda change: change.path)
     return redact(changes, resource.sensitive_paths)
+
+
+def _same_string_set(expected: Any, actual: Any, name: str, rules: TypeRules) -> bool:
+    # The common set drift-free case (ids an API returns in another order) without the full
+    # normalisation: members are plain strings, so only per-member transforms could apply,
+    # and those keep equal sets equal.
+    if type(expected) is not list or type(actual) is not list:
+        return False
+    if name in rules.defaults or name in rules.hashed or name in rules.policies:
+        return False
+    if not all(type(m) is str for m in expected) or not all(type(m) is str for m in actual):
+        return False
+    return set(expected) == set(actual)
 
 
 def _is_compared(

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -191,10 +192,16 @@ def canonical_cidr(value: Any) -> Any:
         return [canonical_cidr(v) for v in value]
     if not isinstance(value, str) or "/" not in value:
         return value
+    return _network(value)
+
+
+@lru_cache(maxsize=65536)
+def _network(text: str) -> str:
+    # Accounts reuse a few hundred CIDRs across thousands of rules: parse each once.
     try:
-        return str(ipaddress.ip_network(value, strict=False))
+        return str(ipaddress.ip_network(text, strict=False))
     except ValueError:
-        return value
+        return text
 
 
 def canonical_dns_name(value: Any) -> Any:

@@ -65,6 +65,9 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     claims: Callable[[StateResource], list[Key]] | None = None
     """Live resources a state resource manages inline (its ingress rules, its routes), so
     that they are neither unmanaged nor reported twice."""
+    claimed_types: frozenset[str] | None = None
+    """The types ``claims`` can return, when known: the engine then asks for claims only if
+    a live object of one of them is left unmatched (None: always ask)."""
     parent: Callable[[Mapping[str, Any]], Key | None] | None = None
     """For a live child resource, the resource that owns it (rule → security group)."""
     parent_attribute: Callable[[Mapping[str, Any]], str | None] | None = None

@@ -33,6 +33,7 @@ from driftmgr.domain.drift.defaults import CloudContext, is_cloud_default
 from driftmgr.domain.drift.engine import Findings, detect_drift
 from driftmgr.domain.drift.ignore import IgnoreRules
 from driftmgr.domain.drift.report import DriftItem, DriftKind, DriftScope, Severity
+from driftmgr.domain.drift.rules import rules_for
 from driftmgr.domain.resources import ScanOutcome, StateResource
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -211,3 +212,18 @@ def test_the_corpus_has_at_least_45_cases_each_in_a_known_category_with_a_reason
         assert path.stem.split("-", 1)[0] in CATEGORIES, path.name
         assert len(case.why) > 40, f"{path.name}: say which documented behaviour it pins"
         assert case.expected.summary or case.expected.drifts, path.name
+
+
+def test_claims_return_only_the_types_their_rules_declare() -> None:
+    # The engine asks for claims only when a live object of a declared type is left over,
+    # so a claim of an undeclared type would silently turn into an unmanaged finding.
+    checked = 0
+    for path in case_files():
+        for resource in scenario(load_case(path)).state:
+            rules = rules_for(resource.type)
+            if rules.claims is None or rules.claimed_types is None:
+                continue
+            for claimed_type, _ in rules.claims(resource):
+                assert claimed_type in rules.claimed_types, (path.stem, resource.address)
+                checked += 1
+    assert checked > 0
