@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from types import FrameType
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import msgspec
 
-__all__ = ["EXIT_DRIFT", "EXIT_ERROR", "EXIT_OK", "EXIT_UNOBSERVED", "Api", "CliError", "connect"]
+__all__ = [
+    "EXIT_DRIFT",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_UNOBSERVED",
+    "Api",
+    "CliError",
+    "cancel_on_interrupt",
+    "connect",
+]
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_UNOBSERVED = 0, 1, 2, 3
 LONG_POLL_SECONDS = 20.0
@@ -35,7 +47,9 @@ class Api:
         self._where = where
         self._correlation_id = uuid4()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, path: str, *, conflict_ok: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         headers = {
             "X-Driftmgr-Actor": self._actor,
             "X-Correlation-Id": str(self._correlation_id),
@@ -45,7 +59,7 @@ class Api:
             response = self._http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as e:
             raise CliError(f"cannot reach the driftmgr API at {self._where}: {e}") from None
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not (conflict_ok and response.status_code == 409):
             raise CliError(_problem_detail(response))
         return response
 
@@ -59,6 +73,10 @@ class Api:
         result: dict[str, Any] = response.json()
         return result
 
+    def cancel(self, path: str) -> None:
+        """Ask the server to cancel the run at ``path``; one that just finished stays as it is."""
+        self._request("POST", f"{path}/cancel", conflict_ok=True)
+
     def text(self, path: str, **params: Any) -> str:
         """A query whose answer is not JSON (a Graphviz or Mermaid graph)."""
         params = {k: v for k, v in params.items() if v is not None}
@@ -69,17 +87,55 @@ class Api:
         return self._request("GET", path, params=params).json()
 
     def wait_finished(self, path: str, position: int, label: str) -> dict[str, Any]:
-        """Long-poll a run until it has finished, reporting status changes on stderr."""
+        """Long-poll a run until it has finished, reporting status changes on stderr.
+
+        The first Ctrl-C asks the server to cancel the run (it records why and stops at its
+        next step) and keeps waiting for it to say so; a second one leaves it running.
+        """
         last = None
-        while True:
-            view: dict[str, Any] = self.query(path, min_position=position, wait=LONG_POLL_SECONDS)
-            status = view["status"]
-            if status != last:
-                attempt = f" (attempt {view['attempt']})" if view.get("attempt", 0) > 1 else ""
-                print(f"{label}: {status}{attempt}", file=sys.stderr)
-                last = status
-            if status in ("completed", "failed", "cancelled"):
-                return view
+        with cancel_on_interrupt(self, path, label):
+            while True:
+                view: dict[str, Any] = self.query(
+                    path, min_position=position, wait=LONG_POLL_SECONDS
+                )
+                status = view["status"]
+                if status != last:
+                    again = view.get("attempt", 0) > 1
+                    attempt = f" (attempt {view['attempt']})" if again else ""
+                    print(f"{label}: {status}{attempt}", file=sys.stderr)
+                    last = status
+                if status in ("completed", "failed", "cancelled"):
+                    return view
+
+
+@contextmanager
+def cancel_on_interrupt(api: Api, path: str, label: str) -> Iterator[None]:
+    """While inside, the first Ctrl-C asks the server to cancel the run at ``path``; the
+    caller keeps waiting and sees it end ``cancelled``. A second Ctrl-C interrupts as usual.
+
+    The request goes from another thread: an exception raised in the middle of the request
+    in flight would tear it (the in-process client turns it into an HTTP 500).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def cancel() -> None:
+        try:
+            api.cancel(path)
+        except CliError as e:
+            print(f"error: could not cancel {label}: {e}", file=sys.stderr)
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(f"\ncancelling {label} (Ctrl-C again to leave it running)", file=sys.stderr)
+        threading.Thread(target=cancel, name="cancel", daemon=True).start()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _problem_detail(response: httpx.Response) -> str:

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from driftmgr.cli.api import EXIT_OK, EXIT_UNOBSERVED, LONG_POLL_SECONDS, Api, CliError, connect
+from driftmgr.cli.api import (
+    EXIT_OK,
+    EXIT_UNOBSERVED,
+    LONG_POLL_SECONDS,
+    Api,
+    CliError,
+    cancel_on_interrupt,
+    connect,
+)
 from driftmgr.cli.output import print_json, render_report, report_exit_code, table
 from driftmgr.cli.state import state_inputs
 
@@ -83,6 +91,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print(table(rows, ["type", "resources"]))
         for u in view["unobserved"]:
             print(f"unobserved: {u['type']} in {u['region']}: {u['reason']}")
+    if view["status"] == "cancelled":
+        raise CliError(f"discovery {view['id']} was cancelled; it listed only what is shown")
     if view["status"] != "completed":
         raise CliError(f"discovery {view['id']} {view['status']}: {view['error']}")
     return EXIT_UNOBSERVED if view["unobserved"] else EXIT_OK
@@ -105,22 +115,16 @@ def _follow_discovery(api: Api, discovery_id: str, position: int) -> dict[str, A
     path = f"/api/v1/discoveries/{discovery_id}"
     tty = sys.stderr.isatty()
     view: dict[str, Any] = api.query(path, min_position=position)
-    cancelled = False
-    while True:
-        line = _progress_line(view)
-        print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
-        if view["status"] in ("completed", "failed", "cancelled"):
-            if tty:
-                print(file=sys.stderr)
-            return view
-        try:
+    with cancel_on_interrupt(api, path, f"discovery {discovery_id}"):
+        while True:
+            line = _progress_line(view)
+            end = "" if tty else "\n"
+            print(f"\r{line}" if tty else line, end=end, file=sys.stderr, flush=True)
+            if view["status"] in ("completed", "failed", "cancelled"):
+                if tty:
+                    print(file=sys.stderr)
+                return view
             view = api.query(path, wait=LONG_POLL_SECONDS, after_scans=len(view["scans"]))
-        except KeyboardInterrupt:
-            if cancelled:
-                raise
-            cancelled = True
-            print("\ncancelling the discovery (Ctrl-C again to leave it running)", file=sys.stderr)
-            api.command(f"{path}/cancel", {})
 
 
 def cmd_drift_detect(args: argparse.Namespace) -> int:
@@ -156,11 +160,13 @@ def cmd_drift_report(args: argparse.Namespace) -> int:
 
 def _show_report(report: dict[str, Any], output: str) -> int:
     if output == "json":
-        print_json(report)
-    else:
-        print(render_report(report))
+        print_json(report)  # it says its status; a script reads that
+    elif report["status"] == "completed":
+        print(render_report(report))  # a table of an unfinished run would read as a result
     if report["status"] == "failed":
         raise CliError(f"drift run {report['run_id']} failed: {report.get('error')}")
+    if report["status"] == "cancelled":
+        raise CliError(f"drift run {report['run_id']} was cancelled before it finished")
     if report["status"] != "completed":
         raise CliError(f"drift run {report['run_id']} is {report['status']}, not completed yet")
     return report_exit_code(report)

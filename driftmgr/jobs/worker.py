@@ -161,11 +161,22 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=f"worker-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Stop claiming jobs, and wait up to ``timeout`` seconds for the one in hand.
+
+        A job still running then is left to its lease: the thread is a daemon, and the next
+        worker to claim the job after the lease expires starts it again.
+        """
         self._stopping.set()
         self._views_progress.poke()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning(
+                    "worker %s stopped with a job still running; it is retried once its "
+                    "lease expires",
+                    self.name,
+                )
             self._thread = None
 
     def _run(self) -> None:

@@ -102,7 +102,8 @@ async def _status(read: ReadModels, discovery_id: UUID) -> DiscoveryStatus:
     )
     counts: dict[str, int] = {}
     for scan in scan_rows:
-        counts[scan.resource_type] = counts.get(scan.resource_type, 0) + scan.resource_count
+        if scan.observed:  # a listing that failed counted nothing: no 0 that reads as "none"
+            counts[scan.resource_type] = counts.get(scan.resource_type, 0) + scan.resource_count
     return DiscoveryStatus(
         id=row.id,
         status="running" if row.status == "retrying" else row.status,

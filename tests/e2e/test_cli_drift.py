@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from demo.aws_drift import REGION, World, apply, client, drift_out_of_band, terraform_state
 
-from tests.e2e.conftest import Ran, assert_matches_contract, kinds
+from tests.e2e.conftest import DRIFTMGR, Ran, assert_matches_contract, assert_no_secrets, kinds
+from tests.support.fault_proxy import Fault, FaultProxy
 
 
 def detect(driftmgr: Callable[..., Ran], state: Path, *extra: str) -> Ran:
@@ -169,3 +174,60 @@ def test_ignore_rules_drop_resources_and_paths_and_are_counted(
 
     bad = detect(driftmgr, state, "--ignore", "aws_vpc..tags")
     assert bad.code == 1 and "ignore rules line" in bad.stderr
+
+
+def test_ctrl_c_cancels_the_drift_run_it_waits_for(
+    aws: str, driftmgr: Callable[..., Ran], tmp_path: Path
+) -> None:
+    world = apply("e2e")
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(terraform_state(world)))
+    command = ["drift", "detect", "--state", str(state), "--provider", "aws", "--region", REGION]
+
+    code, stdout, stderr = interrupted_mid_scan(aws, command)
+
+    assert code == 1, stderr
+    assert "cancelling drift run" in stderr
+    assert "was cancelled before it finished" in stderr
+    assert stdout == ""  # no table that could pass for a result
+    run_id = re.search(r"drift run ([0-9a-f-]{36})", stderr)
+    assert run_id is not None, stderr
+    # The store says so too: the run is cancelled, not left running.
+    again = driftmgr("drift", "report", run_id[1], "--output", "json")
+    assert again.code == 1 and again.json()["status"] == "cancelled"
+
+
+def test_ctrl_c_cancels_a_discovery_and_shows_what_it_listed(aws: str) -> None:
+    apply("e2e")
+    command = ["discover", "--provider", "aws", "--region", REGION, "--output", "json"]
+
+    code, stdout, stderr = interrupted_mid_scan(aws, command)
+
+    assert code == 1, stderr
+    assert "cancelling discovery" in stderr and "was cancelled" in stderr
+    result = json.loads(stdout)
+    assert result["status"] == "cancelled"
+    # EC2 never answered: its types are unobserved as cancelled, never reported as empty.
+    cancelled = {u["type"] for u in result["unobserved"] if u["reason"] == "cancelled"}
+    assert {"aws_instance", "aws_vpc", "aws_security_group"} <= cancelled
+    assert not {"aws_instance", "aws_vpc"} & set(result["resource_counts"])
+
+
+def interrupted_mid_scan(aws: str, command: list[str]) -> tuple[int, str, str]:
+    """Run a CLI command while EC2 hangs, press Ctrl-C once it is waiting on EC2."""
+    with FaultProxy(aws, [Fault("hold", service="ec2")]) as proxy:
+        running = subprocess.Popen(
+            [DRIFTMGR, *command],
+            env={**os.environ, "AWS_ENDPOINT_URL": proxy.url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proxy.holding.wait(timeout=60), "the scan never reached EC2"
+            running.send_signal(signal.SIGINT)
+            stdout, stderr = running.communicate(timeout=60)
+        finally:
+            running.kill()
+    assert_no_secrets(stdout + stderr, " ".join(command))
+    return running.returncode, stdout, stderr

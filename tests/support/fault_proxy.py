@@ -21,6 +21,9 @@ optionally on a byte string in the body. One seeded random draw per request pick
 rules' shares are stacked, so ``[Fault("throttle", .3), Fault("error", .1)]`` throttles 30%
 of requests and fails 10% with HTTP 500; ``share=1`` always applies. The draws come from
 ``random.Random(seed)`` in arrival order: the same sequence of verdicts every run.
+
+``Fault("hold")`` keeps its requests waiting, unanswered, until :meth:`FaultProxy.release`
+(``holding`` is set once one waits): a cloud that hangs mid-scan, at a moment the test chose.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import urlsplit
 
-FaultKind = Literal["throttle", "error", "deny"]
+FaultKind = Literal["throttle", "error", "deny", "hold"]
 
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 _ACTION = re.compile(rb"(?:^|[?&])Action=([A-Za-z0-9]+)")
@@ -100,6 +103,9 @@ class FaultProxy:
         self._rng = random.Random(seed)
         self._faults = tuple(faults)
         self.seen: list[Seen] = []
+        self.holding = threading.Event()
+        """Set once a ``hold`` fault has caught a request."""
+        self._released = threading.Event()
         self._in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
         """Most requests forwarded at once, per service and in total (key ``*``)."""
@@ -123,7 +129,12 @@ class FaultProxy:
         self._thread.start()
         return self
 
+    def release(self) -> None:
+        """Let held requests (and later ones) through to moto."""
+        self._released.set()
+
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
@@ -202,6 +213,10 @@ class FaultProxy:
                 service = match["service"] if match else "unsigned"
                 region = match["region"] if match else ""
                 fault = proxy._decide(service, region, self._operation(body), body)
+                if fault == "hold":
+                    proxy.holding.set()
+                    proxy._released.wait(timeout=120)
+                    fault = None
                 if fault is None:
                     proxy._track(service, +1)
                     try:
