@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from driftmgr.adapters.providers.aws import AwsProvider
-from driftmgr.domain.resources import LiveResource, ScanOutcome
+from driftmgr.domain.resources import LiveResource, ScanOutcome, StateResource
 
 __all__ = [
     "ACCOUNT",
@@ -36,6 +36,7 @@ __all__ = [
     "observed",
     "recorded_aws",
     "scan",
+    "state_resource",
 ]
 
 #: moto's account, and the region the ``aws`` fixture makes the default.
@@ -238,3 +239,18 @@ def recorded_aws(
     with RecordedAws(answers or {}, target) as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
         yield server
+
+
+def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
+    """A managed resource as terraform-provider-aws would have recorded it in a state."""
+    ident = attributes.get("id")
+    return StateResource(
+        address=f"{type_}.{name}",
+        mode="managed",
+        type=type_,
+        name=name,
+        provider="aws",
+        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
+        id=None if ident is None else str(ident),
+        attributes=attributes,
+    )

@@ -18,7 +18,6 @@ from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.identity import security_group_rule_id
 from driftmgr.domain.drift.normalise import user_data_hash
 from driftmgr.domain.drift.report import DriftScope
-from driftmgr.domain.resources import StateResource
 from tests.integration.providers.aws import (
     ACCOUNT,
     REGION,
@@ -29,6 +28,7 @@ from tests.integration.providers.aws import (
     observed,
     recorded_aws,
     scan,
+    state_resource,
 )
 
 Boto = Callable[..., Any]
@@ -457,19 +457,6 @@ def test_the_rules_of_every_default_security_group_are_flagged_as_cloud_created(
 
 
 TYPES_OF_GROUPS = ["aws_security_group", "aws_security_group_rule"]
-
-
-def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
-    return StateResource(
-        address=f"{type_}.{name}",
-        mode="managed",
-        type=type_,
-        name=name,
-        provider="aws",
-        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
-        id=str(attributes["id"]),
-        attributes=attributes,
-    )
 
 
 def inline(**fields: Any) -> dict[str, Any]:

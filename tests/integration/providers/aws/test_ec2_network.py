@@ -18,7 +18,6 @@ from driftmgr.domain.drift.identity import (
     route_table_association_id,
 )
 from driftmgr.domain.drift.report import DriftScope
-from driftmgr.domain.resources import StateResource
 from tests.integration.providers.aws import (
     ACCOUNT,
     REGION,
@@ -28,6 +27,7 @@ from tests.integration.providers.aws import (
     observed,
     recorded_aws,
     scan,
+    state_resource,
 )
 
 Boto = Callable[..., Any]
@@ -557,19 +557,6 @@ def test_network_acl_rules_are_listed_one_per_entry_with_terraform_ids(boto: Bot
 
 
 # --- the engine claims what a managed parent holds inline ------------------------------------
-
-
-def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
-    return StateResource(
-        address=f"{type_}.{name}",
-        mode="managed",
-        type=type_,
-        name=name,
-        provider="aws",
-        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
-        id=str(attributes["id"]),
-        attributes=attributes,
-    )
 
 
 def test_routes_and_acl_rules_held_inline_by_managed_parents_are_neither_unmanaged_nor_drift(

@@ -18,7 +18,7 @@ import pytest
 from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.identity import policy_attachment_id
 from driftmgr.domain.drift.report import DriftScope
-from driftmgr.domain.resources import GLOBAL_REGION, StateResource
+from driftmgr.domain.resources import GLOBAL_REGION
 from tests.integration.providers.aws import (
     ACCOUNT,
     REGION,
@@ -27,6 +27,7 @@ from tests.integration.providers.aws import (
     observed,
     recorded_aws,
     scan,
+    state_resource,
 )
 
 Boto = Callable[..., Any]
@@ -341,19 +342,6 @@ def test_instance_profiles_name_their_role_or_an_empty_string(boto: Boto) -> Non
 
 
 # --- against the domain rules ---------------------------------------------------------------
-
-
-def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
-    return StateResource(
-        address=f"{type_}.{name}",
-        mode="managed",
-        type=type_,
-        name=name,
-        provider="aws",
-        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
-        id=attributes.get("id"),
-        attributes=attributes,
-    )
 
 
 def test_iam_objects_match_what_provider_5_100_stored_for_them(boto: Boto) -> None:

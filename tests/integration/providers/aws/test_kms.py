@@ -17,8 +17,14 @@ import pytest
 
 from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.report import DriftScope
-from driftmgr.domain.resources import StateResource
-from tests.integration.providers.aws import ACCOUNT, REGION, observed, recorded_aws, scan
+from tests.integration.providers.aws import (
+    ACCOUNT,
+    REGION,
+    observed,
+    recorded_aws,
+    scan,
+    state_resource,
+)
 from tests.integration.providers.aws.test_dynamodb import JsonAnswer, recorded_json_aws
 
 Boto = Callable[..., Any]
@@ -307,19 +313,6 @@ def test_aws_managed_keys_rotation_periods_and_untargeted_aliases_from_recorded_
 
 
 # --- against the domain rules ---------------------------------------------------------------
-
-
-def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
-    return StateResource(
-        address=f"{type_}.{name}",
-        mode="managed",
-        type=type_,
-        name=name,
-        provider="aws",
-        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
-        id=attributes.get("id"),
-        attributes=attributes,
-    )
 
 
 def test_keys_and_aliases_match_what_provider_5_100_stored_for_them(boto: Boto) -> None:

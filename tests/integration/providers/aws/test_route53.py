@@ -17,7 +17,7 @@ import pytest
 from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.identity import route53_record_id
 from driftmgr.domain.drift.report import DriftScope
-from driftmgr.domain.resources import GLOBAL_REGION, StateResource
+from driftmgr.domain.resources import GLOBAL_REGION
 from tests.integration.providers.aws import (
     ACCOUNT,
     REGION,
@@ -26,6 +26,7 @@ from tests.integration.providers.aws import (
     observed,
     recorded_aws,
     scan,
+    state_resource,
 )
 
 Boto = Callable[..., Any]
@@ -434,19 +435,6 @@ def test_escaped_names_cidr_and_geoproximity_routing_over_two_pages_from_recorde
 
 
 # --- against the domain rules ---------------------------------------------------------------
-
-
-def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
-    return StateResource(
-        address=f"{type_}.{name}",
-        mode="managed",
-        type=type_,
-        name=name,
-        provider="aws",
-        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
-        id=attributes.get("id"),
-        attributes=attributes,
-    )
 
 
 def test_zones_and_records_match_what_provider_5_100_stored_for_them(boto: Boto) -> None:

@@ -17,7 +17,6 @@ import pytest
 from driftmgr.adapters.providers.aws import AwsProvider
 from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.report import DriftScope
-from driftmgr.domain.resources import StateResource
 from tests.integration.providers.aws import (
     ACCOUNT,
     REGION,
@@ -25,6 +24,7 @@ from tests.integration.providers.aws import (
     observed,
     recorded_aws,
     scan,
+    state_resource,
 )
 
 Boto = Callable[..., Any]
@@ -401,19 +401,6 @@ def test_a_bucket_deleted_while_its_settings_are_read_is_gone_not_unobserved(
 
 
 # --- against the domain rules ---------------------------------------------------------------
-
-
-def state_resource(type_: str, name: str, attributes: dict[str, Any]) -> StateResource:
-    return StateResource(
-        address=f"{type_}.{name}",
-        mode="managed",
-        type=type_,
-        name=name,
-        provider="aws",
-        provider_config='provider["registry.terraform.io/hashicorp/aws"]',
-        id=attributes.get("id"),
-        attributes=attributes,
-    )
 
 
 def test_buckets_and_settings_match_what_provider_5_100_stored_for_them(boto: Boto) -> None:
