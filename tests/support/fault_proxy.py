@@ -48,7 +48,7 @@ _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]
 _ACTION = re.compile(rb"(?:^|[?&])Action=([A-Za-z0-9]+)")
 # Signing names of services whose protocol is REST-JSON (no X-Amz-Target header).
 _REST_JSON = frozenset({"lambda", "apigateway", "execute-api", "eks", "elasticfilesystem"})
-_HOP_BY_HOP = frozenset(
+HOP_BY_HOP = frozenset(
     {
         "connection",
         "keep-alive",
@@ -259,9 +259,7 @@ class FaultProxy:
             def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
                 connection = http.client.HTTPConnection(*proxy._upstream, timeout=60)
                 try:
-                    headers = {
-                        k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
-                    }
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                     headers["Content-Length"] = str(len(body))
                     connection.request(self.command, self.path, body=body, headers=headers)
                     response = connection.getresponse()
@@ -269,7 +267,7 @@ class FaultProxy:
                     kept = [
                         (k, v)
                         for k, v in response.getheaders()
-                        if k.lower() not in _HOP_BY_HOP
+                        if k.lower() not in HOP_BY_HOP
                         or (self.command == "HEAD" and k.lower() == "content-length")
                     ]
                     return response.status, kept, payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import Any
 
@@ -17,7 +17,8 @@ from driftmgr.adapters.providers.base import (
     ProviderAuthError,
     ProviderUnreachableError,
 )
-from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
+from driftmgr.domain.resources import GLOBAL_REGION, ScanOutcome
+from tests.integration.providers.aws import observed, scan
 
 Boto = Callable[..., Any]
 
@@ -34,20 +35,6 @@ TRUST_POLICY = {
         }
     ],
 }
-
-
-def scan(
-    regions: Sequence[str], types: Sequence[str], provider: AwsProvider | None = None
-) -> dict[tuple[str, str], ScanOutcome]:
-    outcomes = asyncio.run((provider or AwsProvider()).scan(regions, types))
-    by_key = {(o.type, o.region): o for o in outcomes}
-    assert len(by_key) == len(outcomes), "one outcome per (type, region)"
-    return by_key
-
-
-def observed(outcome: ScanOutcome) -> dict[str, LiveResource]:
-    assert outcome.unobserved_reason is None, outcome.unobserved_reason
-    return {r.id: r for r in outcome.resources}
 
 
 def seed_vpc(ec2: Any) -> tuple[str, str]:

@@ -24,6 +24,7 @@ import pytest
 
 from driftmgr.adapters.providers.aws import AwsProvider
 from driftmgr.domain.resources import LiveResource, ScanOutcome, StateResource
+from tests.support.fault_proxy import HOP_BY_HOP
 
 __all__ = [
     "ACCOUNT",
@@ -51,19 +52,6 @@ Answer = str | Callable[[Params], str | tuple[int, str]]
 
 _EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 _REQUEST_ID = "4f0c1e7a-2b3d-4c5e-8f90-a1b2c3d4e5f6"
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-    }
-)
 
 
 def scan(
@@ -168,7 +156,7 @@ class RecordedAws:
             connection.request(method, path, body=body, headers=dict(headers))
             response = connection.getresponse()
             data = response.read()
-            kept = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
+            kept = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP]
             return response.status, kept, data
         finally:
             connection.close()
@@ -189,7 +177,7 @@ class RecordedAws:
                     headers = [("Content-Type", "text/xml")]
                 else:
                     forwarded = [
-                        (k, v) for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
+                        (k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP
                     ]
                     status, headers, data = recorded._forward(
                         self.command, self.path, forwarded, body
