@@ -7,22 +7,29 @@ sorted lists, tags as plain maps. List operations leave out tags, permissions bo
 and policy descriptions, so every object is read back with its ``Get*`` call, as the
 provider does.
 
+Roles' tags, permissions boundaries, inline policies and attached policies, and the
+attached policies of users and groups, come from ``GetAccountAuthorizationDetails``: a few
+paged calls for the whole account, shared by every IAM listing of the scan, instead of three
+or more calls per role at IAM's low rate limit (ListRoles still gives what it leaves out:
+description and maximum session duration). Where that call is denied, or misses an object
+created after it, each object is read with its own calls, as the provider does.
+
 Attachments have no AWS id; they are keyed ``<role|user|group>-<policy arn>``
-(:func:`~driftmgr.domain.drift.identity.policy_attachment_id`). A role's attached policies
-are listed once per scan and shared by ``aws_iam_role`` (``managed_policy_arns``) and
-``aws_iam_role_policy_attachment``. An object deleted between its listing and its read is
-gone; any other failed call fails the whole type, which is then unobserved.
+(:func:`~driftmgr.domain.drift.identity.policy_attachment_id`). An object deleted between
+its listing and its read is gone; any other failed call fails the whole type, which is then
+unobserved.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from botocore.exceptions import ClientError
 
-from driftmgr.adapters.providers.aws.errors import error_code
+from driftmgr.adapters.providers.aws.errors import ACCESS_DENIED, error_code
 from driftmgr.adapters.providers.aws.mapping import policy_json, resource, rfc3339, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
@@ -90,6 +97,37 @@ def _groups(scan: Scan, iam: Any) -> Awaitable[list[Response]]:
     return scan.shared("iam:groups", lambda: _listed(scan, iam, "list_groups", "Groups"))
 
 
+class _Details(NamedTuple):
+    """``GetAccountAuthorizationDetails`` by kind (``role``, ``user``, ``group``) and name."""
+
+    by_kind: dict[str, dict[str, Response]]
+
+
+_DETAIL_LISTS = {"role": "RoleDetailList", "user": "UserDetailList", "group": "GroupDetailList"}
+_NAME_KEYS = {"role": "RoleName", "user": "UserName", "group": "GroupName"}
+
+
+def _details(scan: Scan, iam: Any) -> Awaitable[_Details | None]:
+    """The account's roles, users and groups with their policies, or None where denied."""
+
+    async def fetch() -> _Details | None:
+        by_kind: dict[str, dict[str, Response]] = {kind: {} for kind in _DETAIL_LISTS}
+        try:
+            async for page in scan.pages(
+                iam, "get_account_authorization_details", Filter=["Role", "User", "Group"]
+            ):
+                for kind, key in _DETAIL_LISTS.items():
+                    name_key = _NAME_KEYS[kind]
+                    by_kind[kind].update((d[name_key], d) for d in page.get(key, []))
+        except ClientError as exc:
+            if error_code(exc) in ACCESS_DENIED:
+                return None  # a narrower policy may still allow the per-object reads
+            raise
+        return _Details(by_kind)
+
+    return scan.shared("iam:details", fetch)
+
+
 _ATTACHED = {
     "role": ("list_attached_role_policies", "RoleName"),
     "user": ("list_attached_user_policies", "UserName"),
@@ -97,15 +135,23 @@ _ATTACHED = {
 }
 
 
-def _attached(scan: Scan, iam: Any, kind: str, name: str) -> Awaitable[list[str]]:
+def _arns(policies: list[Response]) -> list[str]:
+    return sorted({p["PolicyArn"] for p in policies})
+
+
+async def _attached(scan: Scan, iam: Any, kind: str, name: str) -> list[str]:
     """The ARNs of the managed policies attached to one role, user or group, sorted."""
+    details = await _details(scan, iam)
+    detail = details.by_kind[kind].get(name) if details else None
+    if detail is not None:
+        return _arns(detail.get("AttachedManagedPolicies", []))
     operation, parameter = _ATTACHED[kind]
 
     async def fetch() -> list[str]:
-        policies = await _listed(scan, iam, operation, "AttachedPolicies", **{parameter: name})
-        return sorted({p["PolicyArn"] for p in policies})
+        return _arns(await _listed(scan, iam, operation, "AttachedPolicies", **{parameter: name}))
 
-    return scan.shared(f"iam:{kind}-attached:{name}", fetch)
+    # Listed once per scan: a role's own listing and its attachments' both ask.
+    return await scan.shared(f"iam:{kind}-attached:{name}", fetch)
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -113,18 +159,33 @@ def _attached(scan: Scan, iam: Any, kind: str, name: str) -> Awaitable[list[str]
 
 @enumerator("aws_iam_role", "iam", is_global=True)
 async def list_roles(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
-    listed = await _roles(scan, iam)
+    # Both are shared lookups (shielded tasks): plain asyncio.gather cannot orphan them.
+    listed, details = await asyncio.gather(_roles(scan, iam), _details(scan, iam))
+    account = await scan.account()
 
-    async def read(name: str) -> LiveResource | None:
+    async def read(listing: Response) -> LiveResource | None:
+        name = listing["RoleName"]
+        detail = details.by_kind["role"].get(name) if details else None
+        if detail is not None:
+            inline = sorted(
+                (
+                    {"name": p["PolicyName"], "policy": policy_json(p.get("PolicyDocument"))}
+                    for p in detail.get("RolePolicyList", [])
+                ),
+                key=lambda p: p["name"],
+            )
+            attached = _arns(detail.get("AttachedManagedPolicies", []))
+            # The details leave out what the listing has: description, session duration.
+            return _role_resource({**listing, **detail}, inline, attached, account)
         reads: list[Awaitable[Any]] = [
             _get_role(scan, iam, name),
             _inline_policies(scan, iam, name),
             _attached(scan, iam, "role", name),
         ]
         role, inline, attached = await gather(reads)
-        return _role_resource(role, inline, attached, await scan.account())
+        return _role_resource(role, inline, attached, account)
 
-    roles = await gather(_unless_gone(read(r["RoleName"])) for r in listed)
+    roles = await gather(_unless_gone(read(r)) for r in listed)
     return [role for role in roles if role is not None]
 
 

@@ -141,7 +141,7 @@ def test_service_linked_roles_and_their_attachments_are_flagged_as_cloud_created
     assert own.attributes == {"id": f"own-{arn}", "role": "own", "policy_arn": arn}
 
 
-def test_a_roles_attached_policies_are_listed_once_for_the_role_and_its_attachments(
+def test_roles_and_all_attachments_come_from_one_account_wide_call_not_calls_per_role(
     boto: Boto, aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     iam = boto("iam")
@@ -149,15 +149,68 @@ def test_a_roles_attached_policies_are_listed_once_for_the_role_and_its_attachme
     for name in ("one", "two", "three"):
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
         iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        iam.put_role_policy(
+            RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(document("s3:Get*"))
+        )
+    iam.create_user(UserName="someone")
+    iam.attach_user_policy(UserName="someone", PolicyArn=arn)
 
     with recorded_aws(monkeypatch, upstream=aws) as counted:
+        outcomes = scan([REGION], [ROLE, ROLE_ATTACHMENT, USER_ATTACHMENT])
+
+    roles = observed(outcomes[(ROLE, GLOBAL_REGION)])
+    assert {r.attributes["inline_policy"][0]["name"] for r in roles.values()} == {"inline"}
+    assert all(r.attributes["managed_policy_arns"] == [arn] for r in roles.values())
+    assert len(observed(outcomes[(ROLE_ATTACHMENT, GLOBAL_REGION)])) == 3
+    assert len(observed(outcomes[(USER_ATTACHMENT, GLOBAL_REGION)])) == 1
+    calls = counted.calls()
+    assert calls["GetAccountAuthorizationDetails"] == 1  # shared by the three listings
+    assert calls["ListRoles"] == 1
+    per_object = ("GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies")
+    assert not any(calls[name] for name in (*per_object, "ListAttachedUserPolicies"))
+
+
+def test_where_the_account_wide_call_is_denied_each_role_is_read_on_its_own(
+    boto: Boto, aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    iam = boto("iam")
+    arn = create_policy(iam, "shared")
+    iam.create_role(
+        RoleName="app",
+        AssumeRolePolicyDocument=json.dumps(TRUST),
+        Description="the app",
+        Tags=[{"Key": "owner", "Value": "team-a"}],
+    )
+    iam.attach_role_policy(RoleName="app", PolicyArn=arn)
+    iam.put_role_policy(
+        RoleName="app", PolicyName="inline", PolicyDocument=json.dumps(document("s3:Get*"))
+    )
+    with recorded_aws(monkeypatch, upstream=aws):
+        allowed = observed(scan([REGION], [ROLE, ROLE_ATTACHMENT])[(ROLE, GLOBAL_REGION)])
+
+    denied = {"GetAccountAuthorizationDetails": lambda _: (403, iam_error("AccessDenied"))}
+    with recorded_aws(monkeypatch, denied, upstream=aws) as counted:
         outcomes = scan([REGION], [ROLE, ROLE_ATTACHMENT])
 
-    assert len(observed(outcomes[(ROLE_ATTACHMENT, GLOBAL_REGION)])) == 3
+    # The same objects, read the long way.
+    assert observed(outcomes[(ROLE, GLOBAL_REGION)]) == allowed
+    assert allowed["app"].attributes["description"] == "the app"
+    assert allowed["app"].attributes["tags"] == {"owner": "team-a"}
+    assert len(observed(outcomes[(ROLE_ATTACHMENT, GLOBAL_REGION)])) == 1
     calls = counted.calls()
-    assert calls["ListRoles"] == 1
-    assert calls["ListAttachedRolePolicies"] == 3
-    assert calls["GetRole"] == 3
+    assert (calls["GetRole"], calls["GetRolePolicy"], calls["ListAttachedRolePolicies"]) == (
+        1,
+        1,
+        1,  # listed once, shared by the role and its attachments
+    )
+
+
+def iam_error(code: str) -> str:
+    return (
+        '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error>'
+        f"<Type>Sender</Type><Code>{code}</Code><Message>not allowed</Message></Error>"
+        "<RequestId>4f0c1e7a-2b3d-4c5e-8f90-a1b2c3d4e5f6</RequestId></ErrorResponse>"
+    )
 
 
 # --- users, groups, their attachments -------------------------------------------------------

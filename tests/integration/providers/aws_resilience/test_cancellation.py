@@ -11,7 +11,7 @@ from driftmgr.domain.resources import ScanOutcome
 from tests.integration.providers.aws_resilience.conftest import REGIONS, TYPES, Boto, seed_world
 from tests.support.fault_proxy import FaultProxy
 
-#: Slow enough that a scan of the seeded world takes many seconds (IAM: one GetRole per role).
+#: Slow enough that a scan of the seeded world takes many seconds (one EC2 call a second).
 CRAWL = {"ec2": 1.0, "s3": 1.0, "iam": 1.0, "sts": 5.0}
 
 
