@@ -28,6 +28,9 @@ Caveats:
 - The "defaults" time is not what AWS would take: real AWS adds latency but the same rate
   limits; read it as "at least calls / rate for the busiest lane".
 - One machine, one run: compare the ratios, not the absolute numbers.
+- ``--latency 0.02`` puts a loopback proxy that holds every request 20 ms (an in-region
+  AWS API round trip is of that order) between the SDK and moto: the gain measured then is
+  what concurrency buys against a network-bound endpoint.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
@@ -224,6 +228,19 @@ def timed_scan(provider: Any, types: list[str]) -> tuple[float, Any, bytes]:
     return seconds, outcomes, inventory
 
 
+@contextmanager
+def _network(url: str, latency: float) -> Iterator[str]:
+    """``url`` itself, or a proxy to it that adds ``latency`` to every request."""
+    if not latency:
+        yield url
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.support.fault_proxy import FaultProxy
+
+    with FaultProxy(url, latency=latency) as proxy:
+        yield proxy.url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--resources", type=int, default=2000)
@@ -231,6 +248,13 @@ def main() -> None:
     parser.add_argument("--server", choices=["thread", "subprocess"], default="thread")
     parser.add_argument(
         "--skip-defaults", action="store_true", help="leave out the rate-limited run"
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="add this round trip to every request (a loopback proxy), as a network would",
     )
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -246,7 +270,8 @@ def main() -> None:
     skipped = sorted(set(ENUMERATORS) - set(MIX))
     print(
         f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
-        f"moto {version('moto')} ({args.server}), aiobotocore {version('aiobotocore')}, "
+        f"moto {version('moto')} ({args.server}, +{args.latency * 1000:.0f} ms a request), "
+        f"aiobotocore {version('aiobotocore')}, "
         f"botocore {version('botocore')}, aiolimiter {version('aiolimiter')}, "
         f"stamina {version('stamina')}"
     )
@@ -257,7 +282,7 @@ def main() -> None:
     )
     if skipped:
         print(f"registered types this script cannot seed (listed empty): {skipped}")
-    with moto(args.server) as url:
+    with moto(args.server) as moto_url, _network(moto_url, args.latency) as url:
         os.environ.update(
             AWS_ENDPOINT_URL=url,
             AWS_ACCESS_KEY_ID="bench",
@@ -304,7 +329,12 @@ def main() -> None:
     print(
         "caveat: moto is one GIL-bound process"
         + (" sharing this process's GIL" if args.server == "thread" else "")
-        + "; the gain against real AWS (network-bound latency) is larger, until rate limits bind"
+        + (
+            f", behind {args.latency * 1000:.0f} ms of modelled network"
+            if args.latency
+            else "; the gain against real AWS (network-bound latency) is larger"
+        )
+        + ", until rate limits bind"
     )
     print(
         json.dumps(

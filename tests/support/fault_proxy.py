@@ -33,6 +33,7 @@ import random
 import re
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -96,8 +97,12 @@ class Seen:
 class FaultProxy:
     """``with FaultProxy(moto_url, [Fault("throttle", 0.3)]) as proxy: …``"""
 
-    def __init__(self, upstream: str, faults: Sequence[Fault] = (), *, seed: int = 1) -> None:
+    def __init__(
+        self, upstream: str, faults: Sequence[Fault] = (), *, seed: int = 1, latency: float = 0.0
+    ) -> None:
         target = urlsplit(upstream)
+        self._latency = latency
+        """Seconds added to every forwarded request: a network between client and cloud."""
         self._upstream = (target.hostname or "127.0.0.1", target.port or 80)
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
@@ -219,6 +224,8 @@ class FaultProxy:
                     fault = None
                 if fault is None:
                     proxy._track(service, +1)
+                    if proxy._latency:
+                        time.sleep(proxy._latency)  # modelled network round trip, not a wait
                     try:
                         status, headers, payload = self._forward(body)
                     finally:
