@@ -23,7 +23,8 @@ type                            reads
                                 ``CloudContext.default_security_group_ids``
 ``aws_route_table``             ``main`` (DescribeRouteTables ``Associations[].Main``)
 ``aws_route``                   ``gateway_id == "local"``, ``origin`` ``CreateRouteTable`` or
-                                ``EnableVgwRoutePropagation``, or ``0.0.0.0/0`` to a
+                                ``EnableVgwRoutePropagation``, a prefix list to a gateway
+                                endpoint (``vpce-``, which owns it), or ``0.0.0.0/0`` to a
                                 gateway in ``CloudContext.default_internet_gateway_ids``
 ``aws_route_table_association`` neither ``subnet_id`` nor ``gateway_id`` (the main one), or
                                 ``main``
@@ -139,6 +140,8 @@ def _route(a: Mapping[str, Any], c: CloudContext) -> bool:
         return True
     if a.get("origin") in ("CreateRouteTable", "EnableVgwRoutePropagation"):
         return True
+    if a.get("destination_prefix_list_id") and a.get("vpc_endpoint_id"):
+        return True  # a gateway endpoint's route: its endpoint made it and owns it
     return (
         a.get("gateway_id") in c.default_internet_gateway_ids
         and canonical_cidr(a.get("destination_cidr_block")) == "0.0.0.0/0"

@@ -301,13 +301,14 @@ def test_routes_are_listed_one_per_destination_with_terraform_ids(boto: Boto) ->
     assert routes[s3].attributes["destination_prefix_list_id"] == prefix_list
     assert routes[s3].attributes["vpc_endpoint_id"] == endpoint
     assert routes[s3].attributes["gateway_id"] == ""
-    # The local route is AWS's (still listed: terraform import can manage it).
+    # The local route is AWS's (still listed: terraform import can manage it); the S3
+    # gateway endpoint's route is the endpoint's (aws_vpc_endpoint), never an unmanaged route.
     assert routes[local].attributes["gateway_id"] == "local"
     assert {id_: r.is_default for id_, r in routes.items()} == {
         world: False,
         local: True,
         ipv6: False,
-        s3: False,
+        s3: True,
     }
 
 
