@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -97,14 +97,14 @@ def _groups(scan: Scan, iam: Any) -> Awaitable[list[Response]]:
     return scan.shared("iam:groups", lambda: _listed(scan, iam, "list_groups", "Groups"))
 
 
-class _Details(NamedTuple):
-    """``GetAccountAuthorizationDetails`` by kind (``role``, ``user``, ``group``) and name."""
-
-    by_kind: dict[str, dict[str, Response]]
-
-
-_DETAIL_LISTS = {"role": "RoleDetailList", "user": "UserDetailList", "group": "GroupDetailList"}
-_NAME_KEYS = {"role": "RoleName", "user": "UserName", "group": "GroupName"}
+#: ``GetAccountAuthorizationDetails`` by kind: ``{kind: {name: detail}}``.
+_Details = dict[str, dict[str, Response]]
+#: Each kind's list in that answer, and the key naming its entries.
+_DETAIL_LISTS = {
+    "role": ("RoleDetailList", "RoleName"),
+    "user": ("UserDetailList", "UserName"),
+    "group": ("GroupDetailList", "GroupName"),
+}
 
 
 def _details(scan: Scan, iam: Any) -> Awaitable[_Details | None]:
@@ -116,14 +116,13 @@ def _details(scan: Scan, iam: Any) -> Awaitable[_Details | None]:
             async for page in scan.pages(
                 iam, "get_account_authorization_details", Filter=["Role", "User", "Group"]
             ):
-                for kind, key in _DETAIL_LISTS.items():
-                    name_key = _NAME_KEYS[kind]
+                for kind, (key, name_key) in _DETAIL_LISTS.items():
                     by_kind[kind].update((d[name_key], d) for d in page.get(key, []))
         except ClientError as exc:
             if error_code(exc) in ACCESS_DENIED:
                 return None  # a narrower policy may still allow the per-object reads
             raise
-        return _Details(by_kind)
+        return by_kind
 
     return scan.shared("iam:details", fetch)
 
@@ -142,7 +141,7 @@ def _arns(policies: list[Response]) -> list[str]:
 async def _attached(scan: Scan, iam: Any, kind: str, name: str) -> list[str]:
     """The ARNs of the managed policies attached to one role, user or group, sorted."""
     details = await _details(scan, iam)
-    detail = details.by_kind[kind].get(name) if details else None
+    detail = details[kind].get(name) if details else None
     if detail is not None:
         return _arns(detail.get("AttachedManagedPolicies", []))
     operation, parameter = _ATTACHED[kind]
@@ -165,7 +164,7 @@ async def list_roles(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
 
     async def read(listing: Response) -> LiveResource | None:
         name = listing["RoleName"]
-        detail = details.by_kind["role"].get(name) if details else None
+        detail = details["role"].get(name) if details else None
         if detail is not None:
             inline = sorted(
                 (
