@@ -45,7 +45,9 @@ def test_throttling_and_500s_on_every_service_leave_the_inventory_complete_and_u
         of_service = [s for s in seen if s.service == service]
         assert len(of_service) >= 10, service
         assert any(s.fault == "throttle" for s in of_service), service
-    assert any(s.service == "iam" and s.fault is not None for s in seen)
+    # IAM makes only a few account-wide calls now: whether one of them draws a fault depends
+    # on arrival order, so IAM's faults are pinned by the deny and throttle tests below.
+    assert any(s.service == "iam" for s in seen)
     assert 0.25 < len(injected) / len(seen) < 0.55
 
 
