@@ -1,39 +1,72 @@
-# Everything runs from .venv, which the first target that needs it creates.
+# Everything runs from .venv, installed from uv.lock by the first target that needs it
+# (docs/adr/0010-locked-dependencies.md). Only Python 3.11+ and make are needed up front.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# uv itself comes from the package index, pinned by hash in requirements/bootstrap.txt.
+UV_HOME := .tools/uv
+UV      := $(UV_HOME)/bin/uv
+STAMP   := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | cksum | cut -d' ' -f1)
+# Use this machine's interpreter; uv must never fetch a Python of its own.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint pytest tools serve bench clean
+.PHONY: demo test test-fast test-latest lint pytest check-lock lock tools serve bench clean
 
-$(STAMP): pyproject.toml
+$(UV): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "driftmgr needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@rm -f $(VENV)/.installed-*
+	@test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--require-hashes --no-deps -r requirements/bootstrap.txt
+	@touch $(UV)
+
+# --locked: a pyproject.toml changed without `make lock` is an error, not a silent re-resolve.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --quiet --locked --all-extras --python $(PYTHON)
+	@rm -f $(VENV)/.synced-*
 	@touch $(STAMP)
 
 ## demo: a moto "cloud", a Terraform state, out-of-band changes, and the drift driftmgr finds
 demo: $(STAMP)
 	$(BIN)/python docs/examples/demo/aws_drift.py
 
-## test: lint, type-check and run the whole test suite
-test: lint pytest
+## test: the lock check, lint, type-check and the whole suite (what CI runs)
+test: check-lock lint pytest
+
+## test-fast: unit tests only (pure logic: no servers, no terraform), for the edit-test loop
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/unit -n 2
+
+## test-latest: a fresh venv with the newest releases pyproject.toml allows, then lint and tests
+test-latest: $(UV) tools
+	rm -rf .venv-latest
+	$(UV) venv --quiet .venv-latest --python $(PYTHON)
+	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[dev]'
+	VIRTUAL_ENV=.venv-latest $(UV) pip list --format freeze > .venv-latest/versions.txt
+	.venv-latest/bin/ruff check driftmgr tests benchmarks docs
+	.venv-latest/bin/mypy
+	.venv-latest/bin/pytest -q -n 2
+
+## check-lock: the packages in .venv are exactly those of uv.lock
+check-lock: $(STAMP)
+	$(UV) sync --quiet --locked --all-extras --check --python $(PYTHON)
+
+## lock: re-resolve uv.lock to the newest releases pyproject.toml allows
+lock: $(UV)
+	$(UV) lock --upgrade
 
 lint: $(STAMP)
 	$(BIN)/ruff check driftmgr tests benchmarks docs
 	$(BIN)/mypy
 
 pytest: $(STAMP) tools
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --durations=20
 
-## tools: azurite (Azure Blob emulator, from npm) for the azurerm backend tests, when npm exists
-tools:
-	@if [ -x .tools/node_modules/.bin/azurite-blob ]; then :; \
-	elif command -v npm >/dev/null 2>&1; then \
-		npm install --silent --no-fund --no-audit --prefix .tools azurite@3 >/dev/null || \
+## tools: azurite (Azure Blob emulator) from tools/package-lock.json, when npm exists
+tools: tools/node_modules/.installed
+tools/node_modules/.installed: tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --silent --no-fund --no-audit --prefix tools && touch $@ || \
 		echo "note: could not install azurite; its tests will be skipped"; \
 	else echo "note: npm not found; the azurite (Azure Blob) tests will be skipped"; fi
 
@@ -41,9 +74,9 @@ tools:
 serve: $(STAMP)
 	$(BIN)/driftmgr serve
 
-## bench: print the measured ratios of benchmarks/
+## bench: every benchmark at its real sizes, each printing its table of measured ratios
 bench: $(STAMP)
-	$(BIN)/python benchmarks/eventstore.py
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .tools .driftmgr .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest .tools tools/node_modules .driftmgr .pytest_cache .mypy_cache .ruff_cache

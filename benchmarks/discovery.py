@@ -3,10 +3,10 @@
 Prints, measured in one run:
 
 - the wall time of a full ``AwsProvider.scan`` of ~2,000 seeded resources across every type
-  the adapter supports (``ENUMERATORS``, those this script knows how to seed) and 3 regions,
-  (1) **sequential**: ``max_concurrency=1`` (one request in flight, scan-wide) and no rate
-  limits; (2) **concurrent**: the default concurrency (32 scan-wide, 8 per account/service/
-  region lane) and no rate limits; their ratio is the concurrency gain;
+  the adapter supports (``ENUMERATORS``, those this script knows how to seed) and 3 regions
+  (``--regions``), (1) **sequential**: ``max_concurrency=1`` (one request in flight,
+  scan-wide) and no rate limits; (2) **concurrent**: the default concurrency (32 scan-wide,
+  8 per account/service/region lane) and no rate limits; their ratio is the concurrency gain;
 - (3) **defaults**: the concurrent scan with the production rate limits on
   (``DEFAULT_RATE_LIMITS``), i.e. what the limits cost against an endpoint that never
   throttles: a lower bound set by the busiest lane's calls / its requests per second;
@@ -67,7 +67,7 @@ TRUST = json.dumps(
         ],
     }
 )
-#: Share of ``--resources`` per type; regional types are split evenly over REGIONS.
+#: Share of ``--resources`` per type; regional types are split evenly over the regions scanned.
 MIX = {
     "aws_instance": 0.30,
     "aws_vpc": 0.075,
@@ -76,6 +76,9 @@ MIX = {
     "aws_iam_role": 0.175,
 }
 UNLIMITED = dict.fromkeys(("ec2", "s3", "iam", "sts", "route53", "lambda", "logs"), math.inf)
+#: ``--smoke``: the same contenders and scans (every registered type) on a handful of
+#: resources in one region, to show the benchmark still runs; the numbers mean nothing.
+SMOKE = {"resources": 10, "repeat": 1, "regions": 1}
 
 
 # --- moto ----------------------------------------------------------------------------------
@@ -137,13 +140,13 @@ def client(url: str, service: str, region: str = REGIONS[0]) -> Any:
     )
 
 
-def seed(url: str, types: list[str], total: int) -> dict[str, int]:
-    """Create ``total`` resources over ``types``; return how many of each."""
+def seed(url: str, types: list[str], total: int, regions: tuple[str, ...]) -> dict[str, int]:
+    """Create ``total`` resources over ``types`` and ``regions``; return how many of each."""
     counts = {t: max(1, round(total * MIX[t])) for t in types}
     jobs: list[Callable[[], object]] = []
-    for region in REGIONS:
+    for region in regions:
         ec2, s3 = client(url, "ec2", region), client(url, "s3", region)
-        per_region = {t: counts[t] // len(REGIONS) for t in types if t != "aws_iam_role"}
+        per_region = {t: counts[t] // len(regions) for t in types if t != "aws_iam_role"}
         if "aws_instance" in per_region:
             image = ec2.describe_images(Owners=["amazon"], MaxResults=5)["Images"][0]["ImageId"]
             remaining = per_region["aws_instance"]
@@ -180,7 +183,7 @@ def seed(url: str, types: list[str], total: int) -> dict[str, int]:
         for future in [pool.submit(job) for job in jobs]:
             future.result()
     return {
-        t: (c if t == "aws_iam_role" else c // len(REGIONS) * len(REGIONS))
+        t: (c if t == "aws_iam_role" else c // len(regions) * len(regions))
         for t, c in counts.items()
     }
 
@@ -215,11 +218,13 @@ def contenders() -> dict[str, Callable[[], Any]]:
     }
 
 
-def timed_scan(provider: Any, types: list[str]) -> tuple[float, Any, bytes]:
+def timed_scan(
+    provider: Any, types: list[str], regions: tuple[str, ...]
+) -> tuple[float, Any, bytes]:
     import msgspec
 
     started = time.perf_counter()
-    outcomes = asyncio.run(provider.scan(REGIONS, types))
+    outcomes = asyncio.run(provider.scan(regions, types))
     seconds = time.perf_counter() - started
     failed = [(o.type, o.region, o.unobserved_reason) for o in outcomes if not o.observed]
     if failed:
@@ -241,10 +246,18 @@ def _network(url: str, latency: float) -> Iterator[str]:
         yield proxy.url
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--resources", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--regions",
+        type=int,
+        choices=range(1, len(REGIONS) + 1),
+        default=len(REGIONS),
+        metavar="N",
+        help=f"scan the first N of {', '.join(REGIONS)} (default: all)",
+    )
     parser.add_argument("--server", choices=["thread", "subprocess"], default="thread")
     parser.add_argument(
         "--skip-defaults", action="store_true", help="leave out the rate-limited run"
@@ -256,7 +269,17 @@ def main() -> None:
         metavar="SECONDS",
         help="add this round trip to every request (a loopback proxy), as a network would",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check that it runs: "
+        + " ".join(f"--{k} {v}" for k, v in SMOKE.items())
+        + " (flags given explicitly still win)",
+    )
+    if parser.parse_known_args(argv)[0].smoke:
+        parser.set_defaults(**SMOKE)
+    args = parser.parse_args(argv)
+    regions = REGIONS[: args.regions]
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     from driftmgr.adapters.providers.aws import ENUMERATORS
@@ -287,20 +310,20 @@ def main() -> None:
             AWS_ENDPOINT_URL=url,
             AWS_ACCESS_KEY_ID="bench",
             AWS_SECRET_ACCESS_KEY="bench",
-            AWS_DEFAULT_REGION=REGIONS[0],
+            AWS_DEFAULT_REGION=regions[0],
             AWS_CONFIG_FILE=os.devnull,
             AWS_SHARED_CREDENTIALS_FILE=os.devnull,
             AWS_EC2_METADATA_DISABLED="true",
         )
         started = time.perf_counter()
-        seeded = seed(url, types, args.resources)
+        seeded = seed(url, types, args.resources, regions)
         print(
             f"seeded {sum(seeded.values()):,} resources in {time.perf_counter() - started:.1f} s "
-            f"over {len(REGIONS)} regions: {seeded} (plus moto's default VPC and security "
+            f"over {len(regions)} regions: {seeded} (plus moto's default VPC and security "
             "group per region)"
         )
         all_types = sorted(ENUMERATORS)
-        _, warm, reference = timed_scan(contenders()["concurrent"](), all_types)
+        _, warm, reference = timed_scan(contenders()["concurrent"](), all_types, regions)
         listed = sum(len(o.resources) for o in warm)
         print(f"warm-up scan: {len(warm)} (type, region) listings, {listed:,} resources")
 
@@ -311,7 +334,7 @@ def main() -> None:
         for _ in range(args.repeat):
             for name in names:
                 provider = contenders()[name]()
-                seconds, _, inventory = timed_scan(provider, all_types)
+                seconds, _, inventory = timed_scan(provider, all_types, regions)
                 identical &= inventory == reference
                 best[name] = min(best.get(name, math.inf), seconds)
                 stats[name] = provider.last_stats
@@ -341,6 +364,7 @@ def main() -> None:
             {
                 "server": args.server,
                 "resources": sum(seeded.values()),
+                "regions": list(regions),
                 "best_seconds": {n: round(best[n], 3) for n in names},
                 "ratio_sequential_over_concurrent": round(ratio, 2),
                 "identical_inventories": identical,

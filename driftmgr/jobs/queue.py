@@ -73,15 +73,6 @@ class JobQueue:
             )
         return result.rowcount == 1
 
-    def release(self, job_id: UUID, worker: str) -> None:
-        jobs = jobs_table.c
-        with self._engine.begin() as conn:
-            conn.execute(
-                jobs_table.update()
-                .where(jobs.job_id == job_id, jobs.lease_owner == worker)
-                .values(lease_owner=None, lease_expires_at=None)
-            )
-
     def status(self, job_id: UUID) -> str | None:
         jobs = jobs_table.c
         with self._engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""Drift runs with their reports, and one row per finding for filtering and dashboards."""
+"""Drift runs with their reports."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.run import Run
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
-__all__ = ["DriftReportsProjection", "drift_items_table", "drift_runs_table"]
+__all__ = ["DriftReportsProjection", "drift_runs_table"]
 
 drift_runs_table = sa.Table(
     "drift_runs",
@@ -37,27 +37,12 @@ drift_runs_table = sa.Table(
     sa.Column("error", sa.Text),
 )
 
-drift_items_table = sa.Table(
-    "drift_items",
-    metadata,
-    sa.Column("run_id", sa.Uuid, primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("address", sa.Text),
-    sa.Column("resource_type", sa.String(100), nullable=False),
-    sa.Column("resource_id", sa.String(1024)),
-    sa.Column("region", sa.String(40)),
-    sa.Column("severity", sa.String(20), nullable=False),
-    sa.Column("changes", sa.JSON, nullable=False),
-    sa.Index("drift_items_kind", "run_id", "kind"),
-)
-
 _body_decoder = msgspec.json.Decoder(ReportBody)
 
 
 class DriftReportsProjection(Projection):
     name = "drift_reports"
-    tables = (drift_runs_table, drift_items_table)
+    tables = (drift_runs_table,)
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
@@ -107,24 +92,6 @@ class DriftReportsProjection(Projection):
             report_sha256=event.report_sha256,
             body=msgspec.to_builtins(body),
         )
-        if body.drifts:
-            conn.execute(
-                drift_items_table.insert(),
-                [
-                    {
-                        "run_id": event.originator_id,
-                        "seq": seq,
-                        "kind": item.kind,
-                        "address": item.address,
-                        "resource_type": item.type,
-                        "resource_id": item.id,
-                        "region": item.region,
-                        "severity": item.severity,
-                        "changes": msgspec.to_builtins(item.changes),
-                    }
-                    for seq, item in enumerate(body.drifts)
-                ],
-            )
 
     @handles(Run.Cancelled)
     def cancelled(self, conn: Connection, event: Any, position: int) -> None:

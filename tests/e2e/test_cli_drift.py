@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from demo.aws_drift import REGION, World, apply, client, drift_out_of_band, terraform_state
 
-from tests.e2e.conftest import DRIFTMGR, Ran, assert_matches_contract, assert_no_secrets, kinds
+from tests.e2e.conftest import DRIFTMGR, Ran, assert_no_secrets, kinds
 from tests.support.fault_proxy import Fault, FaultProxy
 
 
@@ -32,16 +32,14 @@ def test_drift_detect_reports_real_drift_as_json_and_exits_2_then_0_once_fixed(
 
     clean = detect(driftmgr, state, "--output", "json")
     assert clean.code == 0, clean.stderr
-    report = clean.json()  # stdout holds the report and nothing else
-    assert_matches_contract(report)
+    report = clean.report()  # stdout holds the report and nothing else
     assert report["status"] == "completed" and report["drifts"] == []
     assert report["summary"]["in_sync"] == report["summary"]["total"] == 8
 
     expected = drift_out_of_band(world)
     drifted = detect(driftmgr, state, "--output", "json")
     assert drifted.code == 2, drifted.stderr
-    report = drifted.json()
-    assert_matches_contract(report)
+    report = drifted.report()
     assert kinds(report) == expected
     summary = report["summary"]
     assert (summary["modified"], summary["missing"], summary["unmanaged"]) == (3, 1, 1)
@@ -62,13 +60,13 @@ def test_drift_detect_reports_real_drift_as_json_and_exits_2_then_0_once_fixed(
 
     # `drift report` reads the same run back, from the same store.
     again = driftmgr("drift", "report", report["run_id"], "--output", "json")
-    assert again.code == 2 and again.json() == report
+    assert again.code == 2 and again.report() == report
 
     # Put the cloud back the way the state says it should be.
     put_back(world, shadow=next(iter(expected["unmanaged"])))
     fixed = detect(driftmgr, state, "--output", "json")
     assert fixed.code == 0, fixed.stdout
-    assert fixed.json()["summary"]["in_sync"] == 8
+    assert fixed.report()["summary"]["in_sync"] == 8
 
 
 def put_back(world: World, shadow: str) -> None:
@@ -145,8 +143,8 @@ def test_read_models_rebuilt_from_the_log_serve_the_same_report(
     rebuilt = driftmgr("admin", "rebuild-projections")
     assert rebuilt.code == 0, rebuilt.stderr
     assert "rebuilt read models from" in rebuilt.stderr
-    again = driftmgr("drift", "report", first.json()["run_id"], "--output", "json")
-    assert again.json() == first.json()
+    again = driftmgr("drift", "report", first.report()["run_id"], "--output", "json")
+    assert again.report() == first.report()
 
 
 def test_ignore_rules_drop_resources_and_paths_and_are_counted(
@@ -163,7 +161,7 @@ def test_ignore_rules_drop_resources_and_paths_and_are_counted(
     monkeypatch.chdir(tmp_path)  # ./.driftignore is read by default
     result = detect(driftmgr, state, "--output", "json", "--ignore", "aws_vpc.*.tags.Owner")
     assert result.code == 2, result.stderr
-    report = result.json()
+    report = result.report()
     assert kinds(report) == {
         "modified": {"aws_instance.app[0]", "aws_security_group.web"},
         "missing": {'aws_s3_bucket.data["assets"]'},
@@ -194,7 +192,7 @@ def test_ctrl_c_cancels_the_drift_run_it_waits_for(
     assert run_id is not None, stderr
     # The store says so too: the run is cancelled, not left running.
     again = driftmgr("drift", "report", run_id[1], "--output", "json")
-    assert again.code == 1 and again.json()["status"] == "cancelled"
+    assert again.code == 1 and again.report()["status"] == "cancelled"
 
 
 def test_ctrl_c_cancels_a_discovery_and_shows_what_it_listed(aws: str) -> None:

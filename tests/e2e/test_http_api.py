@@ -62,8 +62,7 @@ def test_drift_check_over_http_matches_the_contract_and_plans_a_remediation(
     assert status["status"] == "completed", status
     assert status["requested_by"] == "api@test"
 
-    report = client.get(f"/api/v1/drift-runs/{run['id']}/report").json()
-    assert_matches_contract(report)
+    report = assert_matches_contract(client.get(f"/api/v1/drift-runs/{run['id']}/report").json())
     assert kinds(report) == expected
     assert report["summary"] == status["summary"]
 
@@ -218,11 +217,10 @@ def test_cli_against_a_running_server_gives_the_same_report(
         "json",
     )
     assert result.code == 2, result.stderr
-    report = result.json()
-    assert_matches_contract(report)
+    report = result.report()
     assert kinds(report) == expected
     again = driftmgr("--api-url", server, "drift", "report", report["run_id"], "--output", "json")
-    assert again.json() == report
+    assert again.report() == report
 
 
 def test_report_cli_table_and_http_show_the_same_numbers_for_one_run(
@@ -248,7 +246,7 @@ def test_report_cli_table_and_http_show_the_same_numbers_for_one_run(
         "--output",
         "json",
     )
-    report = cli.json()
+    report = cli.report()
     summary = report["summary"]
 
     table = driftmgr("drift", "report", report["run_id"]).stdout
@@ -268,7 +266,9 @@ def test_report_cli_table_and_http_show_the_same_numbers_for_one_run(
     services = bootstrap(Settings(data_dir=data_dir))
     try:
         with TestClient(create_app(services), raise_server_exceptions=False) as client:
-            over_http = client.get(f"/api/v1/drift-runs/{report['run_id']}/report").json()
+            over_http = assert_matches_contract(
+                client.get(f"/api/v1/drift-runs/{report['run_id']}/report").json()
+            )
             run_view = client.get(f"/api/v1/drift-runs/{report['run_id']}").json()
         assert over_http == report
         assert run_view["summary"] == summary

@@ -23,7 +23,7 @@ import pytest
 
 from driftmgr.domain.drift import aws as _aws_rules  # noqa: F401 - registers the AWS rules
 from driftmgr.domain.drift.rules import ALWAYS_IGNORED, rules_for
-from tests.e2e.conftest import Ran, assert_matches_contract
+from tests.e2e.conftest import Ran
 from tests.support.terraform import (
     TOOLS_MISSING,
     RefreshOnly,
@@ -93,14 +93,13 @@ def test_driftmgr_reports_exactly_the_drift_terraform_refresh_only_reports(
     # Just applied: all in sync, and moto's default VPC, subnets and groups are no findings.
     clean = detect(driftmgr, project.state_path)
     assert clean.code == 0, clean.stdout + clean.stderr
-    assert clean.json()["summary"]["in_sync"] == len(ids) == 9
+    assert clean.report()["summary"]["in_sync"] == len(ids) == 9
 
     made_by_hand = drift_out_of_band(boto, ids)
     oracle = project.refresh_only()
     ran = detect(driftmgr, project.state_path)
     assert ran.code == 2, ran.stderr
-    report = ran.json()
-    assert_matches_contract(report)
+    report = ran.report()
 
     # The oracle works: terraform saw every change made above, and nothing else.
     assert oracle.stream == {
@@ -174,7 +173,7 @@ def test_driftmgr_reports_drift_in_settings_read_by_extra_calls_as_terraform_doe
     }
     ran = detect(driftmgr, project.state_path)
     assert ran.code in (0, 2), ran.stderr
-    assert_agrees(oracle, ran.json())
+    assert_agrees(oracle, ran.report())
 
 
 # --------------------------------------------------------------------------------------------

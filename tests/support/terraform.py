@@ -28,6 +28,7 @@ __all__ = [
     "TerraformError",
     "TerraformProject",
     "changed_attributes",
+    "fixture_generator",
     "is_empty",
 ]
 
@@ -49,6 +50,12 @@ def _load_generator() -> ModuleType:
 
 
 _GENERATOR = _load_generator()
+
+
+def fixture_generator() -> ModuleType:
+    """``tests/data/terraform/generate.py``, which writes the committed state fixtures."""
+    return _GENERATOR
+
 
 #: Why real Terraform cannot run here (no terraform on PATH, no provider mirror), or None.
 TOOLS_MISSING: str | None = _GENERATOR.missing_tools()

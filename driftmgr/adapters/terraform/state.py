@@ -158,10 +158,13 @@ def _decode(data: bytes | str) -> Any:
     try:
         # A memoryview slice skips the BOM without copying a large document.
         return msgspec.json.decode(memoryview(raw)[start:])
-    except msgspec.DecodeError as exc:
-        raise StateFormatError(_explain_json_error(raw, start, str(exc))) from exc
-    except UnicodeDecodeError as exc:
-        raise StateFormatError(_explain_bad_utf8(raw)) from exc
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # A syntax error comes with its offset. Anything else may be bad UTF-8, which we
+        # locate ourselves: msgspec's wording for it differs between releases and none of
+        # them says where the bad bytes are.
+        message = str(exc)
+        problem = None if _MALFORMED.match(message) else _explain_bad_utf8(raw)
+        raise StateFormatError(problem or _explain_json_error(raw, start, message)) from exc
     except RecursionError as exc:
         raise StateFormatError("not a Terraform state: JSON is nested too deeply") from exc
 
@@ -179,7 +182,8 @@ def _explain_json_error(raw: bytes, start: int, message: str) -> str:
     return f"not valid JSON: {message}"
 
 
-def _explain_bad_utf8(raw: bytes) -> str:
+def _explain_bad_utf8(raw: bytes) -> str | None:
+    """Where the first byte that is not UTF-8 is, or None when the text is valid UTF-8."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -187,7 +191,7 @@ def _explain_bad_utf8(raw: bytes) -> str:
             f"not valid UTF-8 at {_line_column(raw, exc.start)}: "
             f"byte 0x{raw[exc.start]:02x} cannot start or continue a character"
         )
-    return "not valid UTF-8"
+    return None
 
 
 def _line_column(raw: bytes, offset: int) -> str:

@@ -1,7 +1,8 @@
-"""The drift report contract (schema v1, ``shared/design/drift-report.md``) as typed values.
+"""The drift report contract (schema v1, ``docs/drift-report.md``) as typed values.
 
 The CLI's ``--output json`` and ``GET /api/v1/drift-runs/{id}/report`` both encode a
-:class:`DriftReport`; nothing else decides the report's shape.
+:class:`DriftReport`; nothing else decides the report's shape. A field added here belongs in
+``docs/schemas/drift-report.v1.json`` too (tests/unit/domain/drift/test_report_schema.py checks).
 """
 
 from __future__ import annotations

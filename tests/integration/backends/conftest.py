@@ -22,8 +22,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 AZURITE_SKIP_REASON = (
-    "azurite not installed: run `npm install --prefix .tools azurite@3` "
-    "(make test does this when npm is available)"
+    "azurite not installed: run `make tools` (npm ci from tools/package-lock.json; "
+    "make test does this when npm is available)"
 )
 AZURITE_READY = "successfully listens on http://"
 AZURITE_START_TIMEOUT = 30.0
@@ -85,9 +85,9 @@ def gcs(gcs_emulator: tuple[str, Any], monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 def azurite_command() -> list[str] | None:
-    """The blob-only azurite entry point: ``$AZURITE_BIN``, else the repo's ``.tools``."""
+    """The blob-only azurite entry point: ``$AZURITE_BIN``, else the repo's ``tools/``."""
     configured = os.environ.get("AZURITE_BIN")
-    binary = Path(configured) if configured else REPO_ROOT / ".tools/node_modules/.bin/azurite"
+    binary = Path(configured) if configured else REPO_ROOT / "tools/node_modules/.bin/azurite"
     if not binary.exists():
         return None
     blob_only = binary.with_name("azurite-blob")

@@ -32,7 +32,6 @@ VIEW_TABLES = [
     "discovery_scans",
     "inventory",
     "drift_runs",
-    "drift_items",
     "remediation_plans",
 ]
 

@@ -509,7 +509,9 @@ def become_auditor(
                             "Effect": "Allow",
                             "Action": [
                                 "ec2:Describe*",
-                                "s3:ListAllMyBuckets",
+                                # s3:List* covers ListAllMyBuckets on AWS; moto 5.2.6 checks
+                                # ListBuckets under another name, which the wildcard covers too.
+                                "s3:List*",
                                 "s3:GetBucketLocation",
                                 "s3:GetBucketVersioning",
                                 "sts:GetCallerIdentity",

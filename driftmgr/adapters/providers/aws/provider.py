@@ -161,11 +161,6 @@ class AwsProvider:
     def supported_types(self) -> frozenset[str]:
         return frozenset(ENUMERATORS)
 
-    @property
-    def accounts(self) -> list[str]:
-        """The account ids of ``account_roles``, in order (empty: the credentials' own)."""
-        return [role.account for role in self._roles]
-
     # --- synchronous probes, for commands ---------------------------------------------------
 
     def check_access(self, region: str | None = None) -> str:

@@ -191,7 +191,7 @@ def test_each_backend_block_becomes_one_source_uri(
 def test_a_local_backend_path_is_resolved_against_the_directory_of_its_file() -> None:
     [source] = scan("backends/local").sources
 
-    assert source.uri == local(TREES / "backends/shared/app.tfstate")
+    assert source.uri == local(TREES / "backends/common/app.tfstate")
     assert (source.backend, source.found_in) == ("local", "backend.tf")
 
 

@@ -8,11 +8,8 @@ so no test here pins them.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -38,17 +35,6 @@ ADDRESSES = {
     "terraform_data.config",
     "module.iam.aws_iam_role.this",
 }
-
-
-def load_generator() -> ModuleType:
-    """tests/data is not a package: import the generator script by its path."""
-    spec = importlib.util.spec_from_file_location(
-        "driftmgr_tf_fixture_generator", TERRAFORM_DATA / "generate.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def read(name: str, directory: Path = STATES) -> ParsedState:
@@ -343,25 +329,3 @@ class TestShowJson:
     def test_module_resources_take_the_child_module_address(self, shown: ParsedState) -> None:
         role = by_address(shown)["module.iam.aws_iam_role.this"]
         assert (role.module, role.provider) == ("module.iam", "aws")
-
-
-TOOLS_MISSING = load_generator().missing_tools()
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(
-    TOOLS_MISSING is not None,
-    reason=f"needs terraform and the aws provider mirror in /opt/tf-plugins: {TOOLS_MISSING}",
-)
-def test_regenerating_the_fixtures_gives_the_same_addresses(tmp_path: Path) -> None:
-    assert shutil.which("terraform")
-    written = load_generator().generate(tmp_path, log=False)
-    assert sorted(written) == ["default.show.json", "default.tfstate", "staging.tfstate"]
-    for name in written:
-        fresh, committed = read(name, tmp_path), read(name, STATES)
-        assert {r.address for r in fresh.resources} == ADDRESSES, name
-        assert [r.address for r in fresh.resources] == [r.address for r in committed.resources]
-        assert [o.name for o in fresh.outputs] == [o.name for o in committed.outputs]
-        assert {r.address: set(r.sensitive_paths) for r in fresh.resources} == {
-            r.address: set(r.sensitive_paths) for r in committed.resources
-        }

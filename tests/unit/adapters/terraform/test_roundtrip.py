@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -493,30 +492,3 @@ def test_a_generated_show_json_document_reads_back_equal_as_a_state(
     doc = {"format_version": "1.0", "values": {"root_module": root}}
     state = parse_state(encode(doc))
     assert roundtrip(state) == msgspec.structs.replace(state, version=4, serial=0)
-
-
-# --- terraform itself ---------------------------------------------------------------------------
-
-
-def load_generator() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "driftmgr_tf_fixture_generator", TERRAFORM_DATA / "generate.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOLS_MISSING = load_generator().missing_tools()
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(
-    TOOLS_MISSING is not None,
-    reason=f"needs terraform and the aws provider mirror in /opt/tf-plugins: {TOOLS_MISSING}",
-)
-def test_terraform_reads_a_written_state_as_it_read_the_original() -> None:
-    written = serialise_state(parse_state((REAL / "default.tfstate").read_bytes()))
-    shown = json.loads(load_generator().show_json(written))
-    assert shown == json.loads((REAL / "default.show.json").read_bytes())

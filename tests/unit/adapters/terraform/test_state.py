@@ -618,6 +618,11 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
         b'{"version": 4,\n "lineage": "\xff"}',
         "not valid UTF-8 at line 2",
     ),
+    (
+        "invalid UTF-8 in a key",
+        b'{"version": 4,\n\n "\xc3\x28": 1}',
+        "not valid UTF-8 at line 3 column 3",
+    ),
     ("a lone surrogate in text", '{"lineage": "\ud800"}', "lone surrogate"),
     ("gzip", b"\x1f\x8b\x08\x00rest", "gzip-compressed"),
     ("zip", b"PK\x03\x04rest", "zip archive"),

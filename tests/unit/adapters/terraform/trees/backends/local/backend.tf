@@ -1,5 +1,5 @@
 terraform {
   backend "local" {
-    path = "../shared/app.tfstate"
+    path = "../common/app.tfstate"
   }
 }
