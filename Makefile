@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | cksum | cut -d' 
 # Use this machine's interpreter; uv must never fetch a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast test-latest lint pytest check-lock lock tools serve bench clean
+.PHONY: demo test test-fast test-latest lint pytest bytecode check-lock lock tools serve bench clean
 
 $(UV): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,8 +21,10 @@ $(UV): requirements/bootstrap.txt
 	@touch $(UV)
 
 # --locked: a pyproject.toml changed without `make lock` is an error, not a silent re-resolve.
+# --compile-bytecode: every driftmgr process (each CLI call of the e2e tests too) would
+# otherwise compile its imports again wherever PYTHONDONTWRITEBYTECODE is set.
 $(STAMP): pyproject.toml uv.lock $(UV)
-	$(UV) sync --quiet --locked --all-extras --python $(PYTHON)
+	$(UV) sync --quiet --locked --all-extras --compile-bytecode --python $(PYTHON)
 	@rm -f $(VENV)/.synced-*
 	@touch $(STAMP)
 
@@ -34,14 +36,14 @@ demo: $(STAMP)
 test: check-lock lint pytest
 
 ## test-fast: unit tests only (pure logic: no servers, no terraform), for the edit-test loop
-test-fast: $(STAMP)
+test-fast: $(STAMP) bytecode
 	$(BIN)/pytest -q tests/unit -n 2
 
 ## test-latest: a fresh venv with the newest releases pyproject.toml allows, then lint and tests
 test-latest: $(UV) tools
 	rm -rf .venv-latest
 	$(UV) venv --quiet .venv-latest --python $(PYTHON)
-	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[dev]'
+	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade --compile-bytecode -e '.[dev]'
 	VIRTUAL_ENV=.venv-latest $(UV) pip list --format freeze > .venv-latest/versions.txt
 	.venv-latest/bin/ruff check driftmgr tests benchmarks docs
 	.venv-latest/bin/mypy
@@ -49,18 +51,22 @@ test-latest: $(UV) tools
 
 ## check-lock: the packages in .venv are exactly those of uv.lock
 check-lock: $(STAMP)
-	$(UV) sync --quiet --locked --all-extras --check --python $(PYTHON)
+	$(UV) sync --quiet --locked --all-extras --compile-bytecode --check --python $(PYTHON)
 
 ## lock: re-resolve uv.lock to the newest releases pyproject.toml allows
 lock: $(UV)
 	$(UV) lock --upgrade
 
+# Our own modules too (only what changed is compiled again), for the same reason.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q driftmgr tests benchmarks docs/examples
+
 lint: $(STAMP)
 	$(BIN)/ruff check driftmgr tests benchmarks docs
 	$(BIN)/mypy
 
-pytest: $(STAMP) tools
-	$(BIN)/pytest -q -n 2 --durations=20
+pytest: $(STAMP) tools bytecode
+	$(BIN)/pytest -q -n 4 --dist worksteal --durations=20
 
 ## tools: azurite (Azure Blob emulator) from tools/package-lock.json, when npm exists
 tools: tools/node_modules/.installed
