@@ -82,7 +82,7 @@ serve: $(STAMP)
 
 ## bench: every benchmark at its real sizes, each printing its table of measured ratios
 bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .venv-latest .tools tools/node_modules .driftmgr .pytest_cache .mypy_cache .ruff_cache

@@ -54,6 +54,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from _smoke import parse_args
+
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 TRUST = json.dumps(
     {
@@ -269,16 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="add this round trip to every request (a loopback proxy), as a network would",
     )
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="check that it runs: "
-        + " ".join(f"--{k} {v}" for k, v in SMOKE.items())
-        + " (flags given explicitly still win)",
-    )
-    if parser.parse_known_args(argv)[0].smoke:
-        parser.set_defaults(**SMOKE)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, SMOKE, argv)
     regions = REGIONS[: args.regions]
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 

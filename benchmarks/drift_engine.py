@@ -29,6 +29,8 @@ import sys
 import time
 from typing import Any
 
+from _smoke import parse_args
+
 AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
 REGION = "us-east-1"
 UNMANAGED_RATIO = 0.005
@@ -205,17 +207,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=5_000)
     parser.add_argument("--drift", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="check that it runs: "
-        + " ".join(f"--{k} {v}" for k, v in SMOKE.items())
-        + " (flags given explicitly still win)",
-    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
-    if parser.parse_known_args(argv)[0].smoke:
-        parser.set_defaults(**SMOKE)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, SMOKE, argv)
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), float(args.child[2]))))
         return

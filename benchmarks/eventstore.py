@@ -53,6 +53,8 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from _smoke import parse_args
+
 DEFAULT_EVENTS = 5_000
 DEFAULT_REPEAT = 3
 DEFAULT_BATCH = 500
@@ -633,17 +635,8 @@ def main(argv: list[str] | None = None) -> None:
         default=Path(tempfile.gettempdir()),
         help="where the SQLite stores go (its disk decides the fsync cost)",
     )
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="check that it runs: "
-        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in SMOKE.items())
-        + " (flags given explicitly still win)",
-    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    if parser.parse_known_args(argv)[0].smoke:
-        parser.set_defaults(**SMOKE)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, SMOKE, argv)
     if args.child:
         _child_main(args.child)
         return

@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _smoke import parse_args
+
 ROOT = Path(__file__).resolve().parents[1]
 AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
 #: ``--smoke``: the same contenders on a 1 MB state, to show the benchmark still runs; the
@@ -227,17 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--resources", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="check that it runs: "
-        + " ".join(f"--{k} {v}" for k, v in SMOKE.items())
-        + " (flags given explicitly still win)",
-    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    if parser.parse_known_args(argv)[0].smoke:
-        parser.set_defaults(**SMOKE)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, SMOKE, argv)
     if args.child:
         print(json.dumps(run_one(args.child[0], Path(args.child[1]))))
         return
