@@ -321,7 +321,7 @@ class _LogWriter:
         backend = self.backend
         # DetectDrift: import one state and request the run in one transaction.
         source = self.sources[cycle % len(self.sources)]
-        [prepared] = prepare_states(source, self._state_body(source))
+        [prepared] = prepare_states(source, self._state_body(source), policy=backend.source_policy)
         state = stage_import(backend, prepared, cause)
         regions = self.rng.sample(self.regions, 3)
         run = DriftRun.request(
@@ -450,7 +450,8 @@ class SQLiteStores:
         try:
             if template is not None:
                 for f in Path(template["data_dir"]).iterdir():
-                    if f.name.startswith("events.sqlite3"):  # not the read models
+                    # The log and the key that opens it, not the read models.
+                    if f.name.startswith("events.sqlite3") or f.name == "cipher.key":
                         shutil.copy2(f, path / f.name)
             yield {"kind": "sqlite", "data_dir": str(path)}
         finally:

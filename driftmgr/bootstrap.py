@@ -12,6 +12,7 @@ from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.eventstore.config import create_sql_engine, log_key
 from driftmgr.adapters.eventstore.signals import signal_for
 from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.commands.application import DriftmgrApplication
 from driftmgr.commands.backend import Backend, ProviderRegistry, utc_now
 from driftmgr.jobs.queue import JobQueue
@@ -22,6 +23,7 @@ from driftmgr.projections.jobs import JobsProjection
 from driftmgr.projections.remediation_plans import RemediationPlansProjection
 from driftmgr.projections.runner import ProjectionRunner
 from driftmgr.projections.state_files import StateFilesProjection
+from driftmgr.projections.tokens import TokensProjection
 from driftmgr.queries.base import ReadModels, create_read_engine
 from driftmgr.settings import Settings
 
@@ -48,6 +50,12 @@ class Services:
     projections: ProjectionRunner
     worker: Worker
     read: ReadModels
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Warnings from opening the store (a new key to back up, …): the CLI and ``serve``
+        show them; the composition root itself prints nothing."""
+        return self.backend.app.store_key.notices
 
     def start(self) -> None:
         """Run projections and the worker in background threads."""
@@ -76,7 +84,12 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_now,
     worker_name: str | None = None,
     projection_batch_size: int = 500,
+    source_policy: SourcePolicy | None = None,
 ) -> Services:
+    """Every part, wired. ``source_policy`` decides what state sources commands may read; by
+    default a server's (:meth:`SourcePolicy.server`: only the operator's roots and hosts). The
+    in-process CLI passes :meth:`SourcePolicy.local`: its user's own files and network."""
+    policy = source_policy if source_policy is not None else SourcePolicy.server(settings)
     app = DriftmgrApplication(settings)
     blobs = BlobStore(create_sql_engine(settings, database="events"), cipher=app.mapper.cipher)
     backend = Backend(
@@ -84,6 +97,7 @@ def bootstrap(
         blobs=blobs,
         providers=ProviderRegistry(providers if providers is not None else default_providers()),
         clock=clock,
+        source_policy=policy,
     )
     views = create_sql_engine(settings, database="views")
     backend.views = views
@@ -97,6 +111,7 @@ def bootstrap(
             DiscoveriesProjection(blobs),
             DriftReportsProjection(blobs),
             RemediationPlansProjection(),
+            TokensProjection(),
         ],
         log_signal=app.log_signal,
         progress=progress,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import socket
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import unquote, urlsplit
 
 import msgspec
@@ -36,9 +38,36 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
     """``DRIFTMGR_DATABASE_URL``: ``postgresql://user:password@host:port/dbname``."""
     cipher_key: str | None = None
-    """``DRIFTMGR_CIPHER_KEY``: base64 AES key; when set, events and blobs are encrypted."""
+    """``DRIFTMGR_CIPHER_KEY``: base64 AES key (16/24/32 bytes) of the store. Stores are
+    encrypted either way: unset, the key is ``<data_dir>/cipher.key``, created with a new
+    store (``adapters/eventstore/keys.py`` resolves and checks it)."""
     actor: str = "anonymous"
     """``DRIFTMGR_ACTOR``: who the CLI says it is (defaults to user@host)."""
+    oidc_issuer: str | None = None
+    """``DRIFTMGR_OIDC_ISSUER``: accept OIDC bearer tokens (JWTs) whose ``iss`` is this; set
+    it together with ``DRIFTMGR_OIDC_AUDIENCE`` and ``DRIFTMGR_OIDC_JWKS``."""
+    oidc_audience: str | None = None
+    """``DRIFTMGR_OIDC_AUDIENCE``: the ``aud`` an OIDC token must carry (this server)."""
+    oidc_jwks: str | None = None
+    """``DRIFTMGR_OIDC_JWKS``: the issuer's signing keys, a JWKS file path or an https URL."""
+    oidc_role_claim: str = "driftmgr_role"
+    """``DRIFTMGR_OIDC_ROLE_CLAIM``: the claim naming the role (a string or a list)."""
+    oidc_actor_claim: str = "email"
+    """``DRIFTMGR_OIDC_ACTOR_CLAIM``: the claim recorded as the actor (``sub`` if absent)."""
+    serve_hosts: tuple[str, ...] = ()
+    """``DRIFTMGR_SERVE_HOSTS``: comma list of further ``Host`` names ``serve`` answers to
+    (``name`` or ``name:port``), besides the bound address and localhost."""
+    cors_origins: tuple[str, ...] = ()
+    """``DRIFTMGR_CORS_ORIGINS``: comma list of browser origins (``https://ui.example``)
+    allowed to call the API; none by default."""
+    state_roots: tuple[Path, ...] = ()
+    """``DRIFTMGR_STATE_ROOTS``: directories (``:``- or comma-separated) under which a server
+    reads local state paths, globs and discovery scans for its clients; none by default
+    (clients send a state's content). The local CLI reads its user's own files regardless."""
+    allowed_hosts: tuple[str, ...] = ()
+    """``DRIFTMGR_ALLOWED_HOSTS``: comma list of hosts a server fetches http(s) state sources
+    from (``host``, ``host:port``, ``[IPv6]:port``, ``*.domain``, ``*``); none by default. Only
+    a host listed exactly may resolve to a loopback, link-local or private address."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,10 +77,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=env.get("DRIFTMGR_DATABASE_URL") or None,
             cipher_key=env.get("DRIFTMGR_CIPHER_KEY") or None,
             actor=env.get("DRIFTMGR_ACTOR") or _default_actor(),
+            state_roots=_path_list(env.get("DRIFTMGR_STATE_ROOTS") or ""),
+            allowed_hosts=tuple(
+                h.strip() for h in (env.get("DRIFTMGR_ALLOWED_HOSTS") or "").split(",") if h.strip()
+            ),
+            **_access_settings(env),
         )
         if settings.database_url is not None:
             settings.postgres()  # fail early, naming the variable
         return settings
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks)
 
     @property
     def is_postgres(self) -> bool:
@@ -94,9 +132,70 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return f"sqlite+{driver}:///{path}"
 
 
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
+_ORIGIN = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?"
+)
+
+
+def _comma_list(
+    env: Mapping[str, str], name: str, pattern: re.Pattern[str], shape: str
+) -> tuple[str, ...]:
+    items = [item.strip().lower() for item in (env.get(name) or "").split(",") if item.strip()]
+    for item in items:
+        if not pattern.fullmatch(item):
+            raise ConfigurationError(f"{name}: {item!r} is not {shape}")
+    return tuple(items)
+
+
+class _AccessSettings(TypedDict):
+    oidc_issuer: str | None
+    oidc_audience: str | None
+    oidc_jwks: str | None
+    oidc_role_claim: str
+    oidc_actor_claim: str
+    serve_hosts: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+
+
+def _access_settings(env: Mapping[str, str]) -> _AccessSettings:
+    """Who may use ``serve`` and from where: OIDC, Host names and CORS origins."""
+    oidc = {
+        "DRIFTMGR_OIDC_ISSUER": env.get("DRIFTMGR_OIDC_ISSUER") or None,
+        "DRIFTMGR_OIDC_AUDIENCE": env.get("DRIFTMGR_OIDC_AUDIENCE") or None,
+        "DRIFTMGR_OIDC_JWKS": env.get("DRIFTMGR_OIDC_JWKS") or None,
+    }
+    given = [name for name, value in oidc.items() if value]
+    if given and len(given) < len(oidc):
+        missing = ", ".join(name for name, value in oidc.items() if not value)
+        raise ConfigurationError(f"{missing} must be set too when {given[0]} is (OIDC)")
+    jwks = oidc["DRIFTMGR_OIDC_JWKS"]
+    if jwks and "://" in jwks and not jwks.startswith("https://"):
+        raise ConfigurationError("DRIFTMGR_OIDC_JWKS must be a file path or an https:// URL")
+    return {
+        "oidc_issuer": oidc["DRIFTMGR_OIDC_ISSUER"],
+        "oidc_audience": oidc["DRIFTMGR_OIDC_AUDIENCE"],
+        "oidc_jwks": jwks,
+        "oidc_role_claim": env.get("DRIFTMGR_OIDC_ROLE_CLAIM") or "driftmgr_role",
+        "oidc_actor_claim": env.get("DRIFTMGR_OIDC_ACTOR_CLAIM") or "email",
+        "serve_hosts": _comma_list(
+            env, "DRIFTMGR_SERVE_HOSTS", _HOST, "a host name, optionally with :port"
+        ),
+        "cors_origins": _comma_list(
+            env, "DRIFTMGR_CORS_ORIGINS", _ORIGIN, "an origin like https://ui.example[:port]"
+        ),
+    }
+
+
 def _default_actor() -> str:
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
+
+
+def _path_list(text: str) -> tuple[Path, ...]:
+    """``DRIFTMGR_STATE_ROOTS``: paths separated by ``os.pathsep`` or commas."""
+    parts = text.replace(",", os.pathsep).split(os.pathsep)
+    return tuple(Path(part.strip()) for part in parts if part.strip())

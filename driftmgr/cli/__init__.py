@@ -21,6 +21,8 @@ from driftmgr.cli.api import EXIT_ERROR, CliError
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
 from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
 from driftmgr.cli.state import add_state_commands
+from driftmgr.cli.terminal import SafeFormatter, safe
+from driftmgr.cli.token import add_token_commands
 
 __all__ = ["main"]
 
@@ -67,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     add_state_commands(sub, common)
+    add_token_commands(sub, common)
 
     def scope_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument("--provider", required=True, help="cloud provider, e.g. aws")
@@ -148,10 +151,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     args = _parser().parse_args(argv)
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=logging.INFO if args.verbose else logging.WARNING, handlers=[to_stderr]
     )
     if not args.verbose:
         # httpx logs every request at INFO; the in-process client would echo them all.
@@ -159,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     try:
         code = args.func(args)
     except CliError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {safe(str(e))}", file=sys.stderr)
         code = EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -168,11 +171,11 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         from driftmgr.settings import ConfigurationError
 
         if isinstance(e, ConfigurationError):
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {safe(str(e))}", file=sys.stderr)
         else:
             if args.verbose:
                 log.error("unexpected error", exc_info=True)
             hint = "" if args.verbose else " (run with -v for details)"
-            print(f"error: {type(e).__name__}: {e}{hint}", file=sys.stderr)
+            print(f"error: {safe(f'{type(e).__name__}: {e}')}{hint}", file=sys.stderr)
         code = EXIT_ERROR
     sys.exit(code)

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 from typing import Any
@@ -15,6 +15,8 @@ from uuid import uuid4
 
 import httpx
 import msgspec
+
+from driftmgr.cli.terminal import safe
 
 __all__ = [
     "EXIT_DRIFT",
@@ -25,6 +27,7 @@ __all__ = [
     "CliError",
     "cancel_on_interrupt",
     "connect",
+    "print_warnings",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_UNOBSERVED = 0, 1, 2, 3
@@ -35,30 +38,39 @@ class CliError(Exception):
     """Ends the command with one line on stderr and exit code 1."""
 
 
+def print_warnings(warnings: Iterable[str]) -> None:
+    """One ``warning: …`` line on stderr each (e.g. the store's notices: a new key to back up)."""
+    for warning in warnings:
+        print(f"warning: {safe(warning)}", file=sys.stderr, flush=True)
+
+
 # --- talking to the API ------------------------------------------------------------------
 
 
 class Api:
     """Commands and queries over HTTP, to a server or to the in-process app."""
 
-    def __init__(self, http: httpx.Client, actor: str, where: str) -> None:
+    def __init__(self, http: httpx.Client, where: str, *, token: str | None = None) -> None:
         self._http = http
-        self._actor = actor
         self._where = where
+        self._token = token
         self._correlation_id = uuid4()
 
     def _request(
         self, method: str, path: str, *, conflict_ok: bool = False, **kwargs: Any
     ) -> httpx.Response:
+        # Who we are is the token's business (a server) or the local user's (in-process).
         headers = {
-            "X-Driftmgr-Actor": self._actor,
             "X-Correlation-Id": str(self._correlation_id),
+            **({"Authorization": f"Bearer {self._token}"} if self._token else {}),
             **kwargs.pop("headers", {}),
         }
         try:
             response = self._http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as e:
             raise CliError(f"cannot reach the driftmgr API at {self._where}: {e}") from None
+        if response.status_code == 401:
+            raise CliError(_unauthenticated(self._where, has_token=self._token is not None))
         if response.status_code >= 400 and not (conflict_ok and response.status_code == 409):
             raise CliError(_problem_detail(response))
         return response
@@ -75,7 +87,9 @@ class Api:
 
     def cancel(self, path: str) -> None:
         """Ask the server to cancel the run at ``path``; one that just finished stays as it is."""
-        self._request("POST", f"{path}/cancel", conflict_ok=True)
+        # Every POST carries the JSON content type: the server refuses any other (CSRF).
+        headers = {"Content-Type": "application/json"}
+        self._request("POST", f"{path}/cancel", conflict_ok=True, headers=headers)
 
     def text(self, path: str, **params: Any) -> str:
         """A query whose answer is not JSON (a Graphviz or Mermaid graph)."""
@@ -102,7 +116,7 @@ class Api:
                 if status != last:
                     again = view.get("attempt", 0) > 1
                     attempt = f" (attempt {view['attempt']})" if again else ""
-                    print(f"{label}: {status}{attempt}", file=sys.stderr)
+                    print(safe(f"{label}: {status}{attempt}"), file=sys.stderr)
                     last = status
                 if status in ("completed", "failed", "cancelled"):
                     return view
@@ -124,7 +138,7 @@ def cancel_on_interrupt(api: Api, path: str, label: str) -> Iterator[None]:
         try:
             api.cancel(path)
         except CliError as e:
-            print(f"error: could not cancel {label}: {e}", file=sys.stderr)
+            print(safe(f"error: could not cancel {label}: {e}"), file=sys.stderr)
 
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -150,41 +164,60 @@ def _problem_detail(response: httpx.Response) -> str:
     return str(detail)
 
 
+def _unauthenticated(where: str, *, has_token: bool) -> str:
+    if has_token:
+        return (
+            f"the driftmgr server at {where} refused DRIFTMGR_TOKEN (unknown or revoked); "
+            "create a new one with `driftmgr token create` on the server's store"
+        )
+    return (
+        f"the driftmgr server at {where} requires a token: set DRIFTMGR_TOKEN "
+        "(create one with `driftmgr token create` on the server's store)"
+    )
+
+
 @contextmanager
 def _in_process_api(actor: str) -> Iterator[Api]:
+    """The app in-process, trusting the local user (``DRIFTMGR_ACTOR``) as git trusts
+    ``user.name``: nothing listens on a socket, and whoever runs this can open the store."""
     # Imported here: a CLI talking to a remote server never loads the server side.
     from litestar.testing import TestClient
 
+    from driftmgr.adapters.terraform.backends.policy import SourcePolicy
     from driftmgr.bootstrap import bootstrap
     from driftmgr.http.app import create_app
+    from driftmgr.http.auth import LocalTrust
     from driftmgr.settings import Settings
 
     settings = Settings.from_env()
-    services = bootstrap(settings)
+    # The local user's own files and network, as they could read them without driftmgr.
+    services = bootstrap(settings, source_policy=SourcePolicy.local())
+    print_warnings(services.notices)
     try:
-        app = create_app(services)
+        app = create_app(services, auth=LocalTrust(actor=actor))
         with TestClient(
             app,
             base_url="http://driftmgr.local",
             raise_server_exceptions=False,
             timeout=LONG_POLL_SECONDS + 30,
         ) as client:
-            yield Api(client, actor, f"embedded store {settings.data_dir}")
+            yield Api(client, f"embedded store {settings.data_dir}")
     finally:
         services.close()
 
 
 @contextmanager
-def _remote_api(url: str, actor: str) -> Iterator[Api]:
+def _remote_api(url: str, token: str | None) -> Iterator[Api]:
     with httpx.Client(base_url=url, timeout=LONG_POLL_SECONDS + 30) as client:
-        yield Api(client, actor, url)
+        yield Api(client, url, token=token)
 
 
 def connect(args: argparse.Namespace) -> AbstractContextManager[Api]:
-    actor = os.environ.get("DRIFTMGR_ACTOR") or _actor()
+    """A server's API (``--api-url``; authenticated by ``DRIFTMGR_TOKEN``), or the app
+    in-process on the embedded store, acting as ``DRIFTMGR_ACTOR``."""
     if args.api_url:
-        return _remote_api(args.api_url, actor)
-    return _in_process_api(actor)
+        return _remote_api(args.api_url, os.environ.get("DRIFTMGR_TOKEN") or None)
+    return _in_process_api(os.environ.get("DRIFTMGR_ACTOR") or _actor())
 
 
 def _actor() -> str:

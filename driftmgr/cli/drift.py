@@ -19,6 +19,7 @@ from driftmgr.cli.api import (
 )
 from driftmgr.cli.output import print_json, render_report, report_exit_code, table
 from driftmgr.cli.state import state_inputs
+from driftmgr.cli.terminal import safe
 
 __all__ = ["cmd_discover", "cmd_drift_detect", "cmd_drift_report"]
 
@@ -90,7 +91,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         rows = [[t, str(n)] for t, n in sorted(view["resource_counts"].items())]
         print(table(rows, ["type", "resources"]))
         for u in view["unobserved"]:
-            print(f"unobserved: {u['type']} in {u['region']}: {u['reason']}")
+            print(safe(f"unobserved: {u['type']} in {u['region']}: {u['reason']}"))
     if view["status"] == "cancelled":
         raise CliError(f"discovery {view['id']} was cancelled; it listed only what is shown")
     if view["status"] != "completed":

@@ -1,4 +1,8 @@
-"""Rendering for people (tables) and for programs (JSON on stdout, nothing else)."""
+"""Rendering for people (tables) and for programs (JSON on stdout, nothing else).
+
+Every value from outside passes through :func:`driftmgr.cli.terminal.safe` on its way to a
+table or a line: control and escape characters show as escapes, never act on the terminal.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,20 @@ from typing import Any
 import msgspec
 
 from driftmgr.cli.api import EXIT_DRIFT, EXIT_OK, EXIT_UNOBSERVED
+from driftmgr.cli.terminal import safe, safe_json
 
-__all__ = ["print_json", "render_report", "report_exit_code", "short", "table"]
+__all__ = ["change_text", "print_json", "render_report", "report_exit_code", "short", "table"]
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
+    text = msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
+    sys.stdout.write(safe_json(text) + "\n")
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """Aligned columns; every cell is shown :func:`safe`, so none can add a row or a colour."""
+    rows = [[safe(cell) for cell in row] for row in rows]
+    headers = [safe(h) for h in headers]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
@@ -38,22 +47,32 @@ def short(value: Any, limit: int = 60) -> str:
         text = ",".join(str(v) for v in value)
     else:
         text = msgspec.json.encode(value).decode()
+    text = safe(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _change_text(change: dict[str, Any]) -> str:
+def change_text(change: dict[str, Any], width: int = 40) -> str:
+    """One change on one line: ``path: before → after``, set members as ``+[…] -[…]``; a
+    secret that changed as ``path: changed (sensitive)``."""
+    path = safe(str(change["path"]))
     if change.get("added") is not None or change.get("removed") is not None:
         parts = [f"+[{short(m, 70)}]" for m in change.get("added") or []]
         parts += [f"-[{short(m, 70)}]" for m in change.get("removed") or []]
-        return f"{change['path']}: {' '.join(parts)}"
-    return f"{change['path']}: {short(change['expected'], 40)} → {short(change['actual'], 40)}"
+        return f"{path}: {' '.join(parts)}"
+    if change.get("sensitive"):
+        if change.get("expected") is None:
+            return f"{path}: added (sensitive)"
+        if change.get("actual") is None:
+            return f"{path}: removed (sensitive)"
+        return f"{path}: changed (sensitive)"
+    return f"{path}: {short(change['expected'], width)} → {short(change['actual'], width)}"
 
 
 def render_report(report: dict[str, Any]) -> str:
     s = report["summary"]
     rows = []
     for item in report["drifts"]:
-        detail = "; ".join(_change_text(c) for c in item["changes"]) or (item["reason"] or "")
+        detail = "; ".join(change_text(c) for c in item["changes"]) or (item["reason"] or "")
         rows.append(
             [
                 item["kind"],
@@ -65,11 +84,11 @@ def render_report(report: dict[str, Any]) -> str:
             ]
         )
     sources = ", ".join(f"{src['uri']} (serial {src['serial']})" for src in report["sources"])
-    lines = [f"Drift run {report['run_id']}: {report['status']}"]
+    lines = [safe(f"Drift run {report['run_id']}: {report['status']}")]
     if sources:
-        lines.append(f"States: {sources}")
+        lines.append(safe(f"States: {sources}"))
     if report.get("error"):
-        lines.append(f"Error: {report['error']}")
+        lines.append(safe(f"Error: {report['error']}"))
     if rows:
         lines += [
             "",

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from driftmgr.cli.api import EXIT_OK, CliError
+from driftmgr.cli.api import EXIT_OK, CliError, print_warnings
+
+if TYPE_CHECKING:
+    from driftmgr.settings import Settings
 
 __all__ = ["cmd_rebuild_projections", "cmd_serve"]
 
@@ -18,7 +22,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from driftmgr.bootstrap import bootstrap
     from driftmgr.http.app import create_app
+    from driftmgr.http.auth import ServerAuth, is_loopback, serve_hosts
+    from driftmgr.http.oidc import OidcVerifier
     from driftmgr.settings import Settings
+
+    settings = Settings.from_env()
+    oidc = OidcVerifier.from_settings(settings)  # a bad JWKS file fails here, before binding
+    if not is_loopback(args.host) and oidc is None and not _has_active_token(settings):
+        raise CliError(
+            f"refusing to serve on {args.host} without authentication: create a token "
+            "(`driftmgr token create --name NAME --role ROLE` on this store) or configure "
+            "OIDC (DRIFTMGR_OIDC_ISSUER, DRIFTMGR_OIDC_AUDIENCE, DRIFTMGR_OIDC_JWKS)"
+        )
 
     # Bind first, so that `--port 0` works and the address can be announced once ready.
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
@@ -32,30 +47,59 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     url = f"http://{host}:{port}" if family == socket.AF_INET else f"http://[{host}]:{port}"
 
+    warnings: list[str] = []
+
     def announce() -> None:
         print(
             f"driftmgr API listening on {url} (OpenAPI at {url}/schema)",
             file=sys.stderr,
             flush=True,
         )
+        # After the address, which scripts read as the first line; shown once either way.
+        print_warnings(warnings)
+        warnings.clear()
 
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; ending here instead lets
     # the worker and projections stop cleanly and the process exit 0.
     previous = signal.signal(signal.SIGTERM, _terminate)
-    services = bootstrap(Settings.from_env())
+    services = bootstrap(settings)
+    warnings.extend(services.notices)
+    auth = ServerAuth(
+        oidc=oidc,
+        allowed_hosts=serve_hosts(settings, host=args.host, port=port),
+        cors_origins=settings.cors_origins,
+    )
     try:
         config = uvicorn.Config(
-            create_app(services, on_started=announce),
+            create_app(services, auth=auth, on_started=announce),
             log_level="info" if args.verbose else "warning",
         )
         uvicorn.Server(config).run(sockets=[sock])
     except _Terminated:
         pass
     finally:
+        print_warnings(warnings)  # if it never started
         services.close()
         sock.close()
         signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
+
+
+def _has_active_token(settings: Settings) -> bool:
+    """Whether the store holds an active API token (read models brought up to date first)."""
+    from driftmgr.bootstrap import bootstrap
+    from driftmgr.cli.token import bring_read_models_to
+    from driftmgr.queries.tokens import count_active_tokens
+
+    if not settings.is_postgres and not (settings.data_dir / "events.sqlite3").exists():
+        return False  # no store yet, so no token: refuse without creating one
+    services = bootstrap(settings)
+    print_warnings(services.notices)  # opening the store may have said something once only
+    try:
+        bring_read_models_to(services, services.backend.app.position())
+        return count_active_tokens(services.projections.engine) > 0
+    finally:
+        services.close()
 
 
 class _Terminated(Exception):
@@ -71,6 +115,7 @@ def cmd_rebuild_projections(args: argparse.Namespace) -> int:
     from driftmgr.settings import Settings
 
     services = bootstrap(Settings.from_env())
+    print_warnings(services.notices)
     try:
         count = services.projections.rebuild()
     finally:

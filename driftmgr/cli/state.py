@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from driftmgr.cli.api import EXIT_OK, Api, CliError, connect
-from driftmgr.cli.output import print_json, short, table
+from driftmgr.cli.output import change_text, print_json, short, table
+from driftmgr.cli.terminal import safe, safe_lines
 
 __all__ = ["add_state_commands", "state_inputs"]
 
@@ -86,7 +87,8 @@ def _import(api: Api, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             view = api.query(f"/api/v1/states/{state_id}", min_position=accepted["position"])
             result = _import_result(view)
             for flag in result["flags"]:
-                print(f"warning: {result['source']}: {flag.replace('_', ' ')}", file=sys.stderr)
+                warning = f"warning: {result['source']}: {flag.replace('_', ' ')}"
+                print(safe(warning), file=sys.stderr)
             results.append(result)
     return results
 
@@ -127,7 +129,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
             inputs = [{"source": s["uri"], "workspaces": args.workspaces} for s in found["sources"]]
             imported = _import(api, inputs)
     for warning in found["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe(warning)}", file=sys.stderr)
     if args.output == "json":
         print_json({**found, "imported": imported} if args.do_import else found)
     else:
@@ -138,7 +140,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print(table(rows, ["backend", "workspace", "kind", "found in", "source"]))
         for source in found["sources"]:
             if source.get("note"):
-                print(f"note: {source['found_in']}: {source['note']}")
+                print(safe(f"note: {source['found_in']}: {source['note']}"))
         if imported:
             print()
             _print_imports(imported, "table")
@@ -231,7 +233,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             if args.output == "json":
                 print_json(result)
             else:
-                print("\n".join(result["dependents"]) or f"nothing depends on {args.blast_radius}")
+                dependents = [safe(d) for d in result["dependents"]]
+                print("\n".join(dependents) or safe(f"nothing depends on {args.blast_radius}"))
             return EXIT_OK
         analysis = api.query(f"/api/v1/states/{state_id}/analysis")
         graph = (
@@ -240,6 +243,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             else None
         )
     if graph is not None:
+        graph = safe_lines(graph)
         sys.stdout.write(graph if graph.endswith("\n") else graph + "\n")
     elif args.graph == "json":
         print_json(analysis["graph"])
@@ -272,10 +276,11 @@ def _analyze_all(args: argparse.Namespace) -> int:
 
 
 def _print_analysis(analysis: dict[str, Any]) -> None:
+    terraform = safe(str(analysis["terraform_version"]))
     print(
         f"{analysis['resource_count']} managed resources, "
         f"{analysis['data_source_count']} data sources, "
-        f"{analysis['output_count']} outputs; Terraform {analysis['terraform_version']}, "
+        f"{analysis['output_count']} outputs; Terraform {terraform}, "
         f"serial {analysis['serial']}"
     )
     for title, key in (("type", "by_type"), ("provider", "by_provider"), ("module", "by_module")):
@@ -289,31 +294,28 @@ def _print_analysis(analysis: dict[str, Any]) -> None:
         ("sensitive outputs", "sensitive_outputs"),
     ):
         if analysis[key]:
-            print(f"\n{label}: {', '.join(analysis[key])}")
+            print(f"\n{label}: {safe(', '.join(analysis[key]))}")
     graph = analysis["graph"]
     print(
         f"\ndependency graph: {len(graph['nodes'])} nodes, {len(graph['edges'])} edges, "
         f"{len(graph['cycles'])} cycles"
     )
     for cycle in graph["cycles"]:
-        print("cycle: " + " → ".join([*cycle, cycle[0]]))
+        print("cycle: " + safe(" → ".join([*cycle, cycle[0]])))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     with connect(args) as api:
         result = api.query("/api/v1/states/compare", a=args.a, b=args.b)
     for warning in result["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe(warning)}", file=sys.stderr)
     if args.output == "json":
         print_json(result)
         return EXIT_OK
-    lines = [f"+ {a}" for a in result["added"]] + [f"- {r}" for r in result["removed"]]
+    lines = [f"+ {safe(a)}" for a in result["added"]] + [f"- {safe(r)}" for r in result["removed"]]
     for changed in result["changed"]:
-        lines.append(f"~ {changed['address']}")
-        lines += [
-            f"    {c['path']}: {short(c['expected'], 50)} → {short(c['actual'], 50)}"
-            for c in changed["changes"]
-        ]
+        lines.append(f"~ {safe(changed['address'])}")
+        lines += [f"    {change_text(c, 50)}" for c in changed["changes"]]
     print("\n".join(lines) or "no differences")
     print(
         f"\n{len(result['added'])} added, {len(result['removed'])} removed, "

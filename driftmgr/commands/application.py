@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment, EnvType
 
 from driftmgr.adapters.eventstore.config import event_store_env, log_key
+from driftmgr.adapters.eventstore.keys import StoreKey, open_store
 from driftmgr.adapters.eventstore.signals import PositionSignal, signal_for
 from driftmgr.errors import Conflict, NotFound
 from driftmgr.settings import Settings
@@ -28,8 +29,11 @@ class DriftmgrApplication(Application[UUID]):
     name = "driftmgr"
 
     def __init__(self, settings: Settings) -> None:
+        # The key is resolved and checked against the store before the library creates a
+        # table or anything else writes: a wrong or missing key changes nothing (keys.py).
+        self.store_key: StoreKey = open_store(settings)
         self.log_signal: PositionSignal = signal_for(log_key(settings))
-        super().__init__(env=event_store_env(settings))
+        super().__init__(env=event_store_env(settings, cipher_key=self.store_key.key))
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only our own settings configure persistence; stray PERSISTENCE_MODULE or

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.commands.application import DriftmgrApplication
 from driftmgr.domain.run import RetryPolicy
 from driftmgr.errors import InvalidCommand
@@ -61,3 +62,6 @@ class Backend:
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     views: sa.Engine | None = None
     """The read models, for jobs that reuse what they hold (the inventory cache)."""
+    source_policy: SourcePolicy = field(default_factory=SourcePolicy)
+    """What commands may read for a caller: by default nothing local and no client-named
+    host (bootstrap gives a server the operator's roots and hosts, the local CLI its own)."""

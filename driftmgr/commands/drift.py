@@ -52,7 +52,9 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
     prepared = {
         p.source.uri: p
         for s in command.states
-        for p in prepare_states(s.source, s.content, workspaces=s.workspaces)
+        for p in prepare_states(
+            s.source, s.content, workspaces=s.workspaces, policy=backend.source_policy
+        )
     }
     for state_id in command.state_ids:
         backend.app.get(StateFile, state_id)

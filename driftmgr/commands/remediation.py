@@ -9,6 +9,7 @@ import msgspec
 from driftmgr.commands.backend import Backend
 from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause
+from driftmgr.domain.drift.diff import redact_items
 from driftmgr.domain.drift.report import ReportBody
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation_plan import NothingToRemediate, RemediationPlan
@@ -29,7 +30,9 @@ def start_remediation(backend: Backend, command: StartRemediation, cause: Cause)
         )
     body = msgspec.json.decode(backend.blobs.get(run.report_sha256), type=ReportBody)
     try:
-        plan = RemediationPlan.plan(drift_run_id=run.id, drifts=body.drifts, cause=cause)
+        # Redacted again (idempotent): a report an older driftmgr stored may hide less.
+        drifts = redact_items(body.drifts)
+        plan = RemediationPlan.plan(drift_run_id=run.id, drifts=drifts, cause=cause)
     except NothingToRemediate as e:
         raise InvalidCommand(str(e)) from None
     return Accepted(id=plan.id, position=backend.app.record(plan))

@@ -10,8 +10,8 @@ import msgspec
 
 from driftmgr.adapters.terraform.backends import (
     SourceError,
+    SourcePolicy,
     StateObject,
-    canonical_uri,
     expand_sources,
     fetch_state,
 )
@@ -34,7 +34,8 @@ class ImportState(msgspec.Struct, frozen=True, kw_only=True):
     source: str
     """A state source URI (``tfstate+s3://bucket/key`` …), a local path, or a glob of either."""
     content: str | None = None
-    """The body of a single local state, sent by a client; the server reads it otherwise."""
+    """The body of a single local state, sent by a client; ``source`` is then only its label.
+    Without it the server reads ``source``, if its source policy allows."""
     workspaces: bool = False
     """Also import the source's named workspaces, per its backend's layout."""
 
@@ -55,32 +56,39 @@ def _parse(source: StateObject, body: bytes) -> PreparedState:
     return PreparedState(source=source, body=body, parsed=parsed)
 
 
-def _sent_by_client(source: str) -> StateObject:
+def _sent_by_client(source: str, policy: SourcePolicy) -> StateObject:
+    # The source only labels the content: it is parsed, never read (nor its symlinks).
     try:
-        uri = canonical_uri(source)
+        src = policy.parse(source)
     except SourceError as e:
         raise InvalidCommand(str(e)) from None
-    if not uri.startswith("tfstate://"):
+    if src.backend != "local":
         raise InvalidCommand(f"{source}: only a local state can be sent with its content")
+    uri = src.uri
     match = _LOCAL_WORKSPACE.search(PurePosixPath(uri.removeprefix("tfstate://")).as_posix())
     return StateObject(uri=uri, backend="local", workspace=match.group(1) if match else "default")
 
 
 def prepare_states(
-    source: str, content: str | None = None, *, workspaces: bool = False
+    source: str,
+    content: str | None = None,
+    *,
+    workspaces: bool = False,
+    policy: SourcePolicy,
 ) -> list[PreparedState]:
     """Fetch and parse every state ``source`` names, touching nothing of ours.
 
-    Bad input — an unknown scheme, nothing matching a glob, a file that is not a state —
-    is refused here, before a single blob or event is written.
+    Bad input — an unknown scheme, nothing matching a glob, a file that is not a state, a
+    source ``policy`` does not let this caller read — is refused here, before a single blob or
+    event is written. With ``content``, ``source`` is only its label and is never read.
     """
     if content is not None:
-        return [_parse(_sent_by_client(source), content.encode())]
+        return [_parse(_sent_by_client(source, policy), content.encode())]
     try:
-        objects = expand_sources(source, workspaces=workspaces)
+        objects = expand_sources(source, policy, workspaces=workspaces)
         if not objects:
             raise InvalidCommand(f"no state matches {source}")
-        return [_parse(obj, fetch_state(obj.uri)) for obj in objects]
+        return [_parse(obj, fetch_state(obj.uri, policy)) for obj in objects]
     except SourceError as e:
         raise InvalidCommand(str(e)) from None
 
@@ -123,7 +131,12 @@ def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> Sta
 
 
 def import_state(backend: Backend, command: ImportState, cause: Cause) -> Accepted:
-    prepared = prepare_states(command.source, command.content, workspaces=command.workspaces)
+    prepared = prepare_states(
+        command.source,
+        command.content,
+        workspaces=command.workspaces,
+        policy=backend.source_policy,
+    )
     unique = list({p.source.uri: p for p in prepared}.values())
     states = [stage_import(backend, p, cause) for p in unique]
     position = backend.app.record(*states)

@@ -1,7 +1,9 @@
 """Two Terraform states side by side: which instances came, went or changed, and how.
 
 Pure, and safe to show: every value that may be a secret (a sensitive path of either side, a
-known secret attribute name, a sensitive output) is replaced by ``(sensitive)``.
+secret of the type's catalogue or with a secret name at any depth, a sensitive output: see
+:mod:`driftmgr.domain.secrets`) is replaced by ``(sensitive)``, and the change is marked
+``sensitive``.
 
 Besides attribute paths, a change may have one of these paths, for what is not an attribute:
 
@@ -121,7 +123,7 @@ def _resource_changes(a: StateResource, b: StateResource) -> list[DriftChange]:
     if a.status != b.status:
         changes.append(DriftChange(path="(status)", expected=a.status, actual=b.status))
     attribute_changes = diff_values("", a.attributes, b.attributes)
-    changes.extend(redact(attribute_changes, a.sensitive_paths + b.sensitive_paths))
+    changes.extend(redact(attribute_changes, a.sensitive_paths + b.sensitive_paths, b.type))
     return changes
 
 

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import msgspec
-from litestar import Litestar, get
+from litestar import Litestar, Response, Router, get
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.types import ControllerRouterHandler
 
 from driftmgr import __version__
 from driftmgr.bootstrap import Services
+from driftmgr.http.auth import AuthConfig, ServerAuth, auth_guard, check_declared
 from driftmgr.http.context import services_of
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
-from driftmgr.http.errors import exception_handlers
+from driftmgr.http.errors import exception_handlers, problem
 from driftmgr.http.remediation import RemediationController
 from driftmgr.http.states import StatesController
+from driftmgr.http.tokens import TokensController
 
-__all__ = ["Health", "create_app"]
+__all__ = ["Health", "Ready", "create_app"]
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,7 +35,18 @@ class Health(msgspec.Struct, frozen=True, kw_only=True):
     projection_error: str | None
 
 
-@get("/healthz", sync_to_thread=True, summary="Liveness, and how far the read models lag")
+class Ready(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+    log_position: int
+    read_model_position: int
+
+
+@get(
+    "/healthz",
+    permission="public",
+    sync_to_thread=True,
+    summary="Liveness, and how far the read models lag",
+)
 def healthz(state: State) -> Health:
     services = services_of(state)
     error = services.projections.last_error
@@ -43,14 +59,41 @@ def healthz(state: State) -> Health:
     )
 
 
+@get(
+    "/readyz",
+    permission="public",
+    sync_to_thread=True,
+    summary="Ready to serve: the store answers and the read models project without error",
+)
+def readyz(state: State) -> Response[Any]:
+    services = services_of(state)
+    try:
+        log_position = services.backend.app.position()
+        read_model_position = services.projections.position
+    except Exception as e:  # any failure to reach the store means "not ready"
+        return problem(503, "Not ready", f"the store does not answer: {type(e).__name__}")
+    error = services.projections.last_error
+    if error:
+        return problem(503, "Not ready", f"the read models cannot be projected: {error}")
+    return Response(
+        Ready(status="ready", log_position=log_position, read_model_position=read_model_position)
+    )
+
+
 def create_app(
     services: Services,
     *,
+    auth: AuthConfig,
     run_background: bool = True,
     on_started: Callable[[], None] | None = None,
+    extra_routes: Sequence[ControllerRouterHandler] = (),
 ) -> Litestar:
-    """Build the app. With ``run_background`` the lifespan runs projections and a worker;
-    ``on_started`` is called once they run and requests can be served."""
+    """Build the app. ``auth`` says who may call it (``ServerAuth`` for ``serve``,
+    ``LocalTrust`` for the CLI in-process). With ``run_background`` the lifespan runs
+    projections and a worker; ``on_started`` is called once they run and requests can be
+    served. ``extra_routes`` are more handlers (extensions); like every route they must
+    declare their permission: a route that declares none makes this raise TypeError.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -65,20 +108,43 @@ def create_app(
                 services.stop()
             await services.read.engine.dispose()
 
-    return Litestar(
+    cors = None
+    if isinstance(auth, ServerAuth) and auth.cors_origins:
+        cors = CORSConfig(
+            allow_origins=list(auth.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Correlation-Id"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    app = Litestar(
         route_handlers=[
             healthz,
+            readyz,
             StatesController,
             DiscoveriesController,
             ResourcesController,
             DriftRunsController,
             RemediationController,
+            TokensController,
+            *extra_routes,
         ],
+        guards=[auth_guard(auth)],
+        cors_config=cors,
         state=State({"services": services}),
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
-        openapi_config=OpenAPIConfig(title="driftmgr", version=__version__, path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="driftmgr",
+            version=__version__,
+            # The API's shape is not secret, but like everything but health it needs a reader.
+            openapi_router=Router(
+                "/schema", route_handlers=[], include_in_schema=False, opt={"permission": "read"}
+            ),
+        ),
         # Logging belongs to the process (CLI flags, uvicorn), not to the app.
         logging_config=None,
         debug=False,
     )
+    check_declared(app)
+    return app

@@ -2,29 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import State
 
 from driftmgr.bootstrap import Services
 from driftmgr.domain.base import Cause
+from driftmgr.domain.roles import Permission
 
-__all__ = ["ACTOR_HEADER", "CORRELATION_HEADER", "cause_of", "services_of"]
+__all__ = ["CORRELATION_HEADER", "Principal", "cause_of", "principal_of", "services_of"]
 
-ACTOR_HEADER = "X-Driftmgr-Actor"
 CORRELATION_HEADER = "X-Correlation-Id"
 
 
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """An authenticated caller: the actor recorded for what it does, and what it may do."""
+
+    actor: str
+    permissions: frozenset[Permission]
+    via: Literal["local", "token", "oidc"]
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    """The caller the auth guard authenticated (every non-public route has one)."""
+    principal = request.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise RuntimeError(f"{request.url.path}: no authenticated caller on a route that needs one")
+    return principal
+
+
 def cause_of(request: Request[Any, Any, Any]) -> Cause:
-    actor = request.headers.get(ACTOR_HEADER) or "anonymous"
+    """The authenticated principal as the actor; a header cannot name anyone else."""
     raw = request.headers.get(CORRELATION_HEADER)
     try:
         correlation_id = UUID(raw) if raw else uuid4()
     except ValueError:
         correlation_id = uuid4()
-    return Cause(actor=actor[:200], correlation_id=correlation_id)
+    return Cause(actor=principal_of(request).actor[:200], correlation_id=correlation_id)
 
 
 def services_of(state: State) -> Services:

@@ -30,7 +30,12 @@ class DiscoveriesController(Controller):
     path = "/api/v1/discoveries"
     tags = ["discovery"]
 
-    @post(status_code=202, sync_to_thread=True, summary="Inventory a cloud (StartDiscovery)")
+    @post(
+        permission="command",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Inventory a cloud (StartDiscovery)",
+    )
     def start(
         self, data: JSONBody[StartDiscovery], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
@@ -38,6 +43,7 @@ class DiscoveriesController(Controller):
 
     @post(
         "/{discovery_id:uuid}/cancel",
+        permission="command",
         status_code=202,
         sync_to_thread=True,
         summary="Cancel the run: at once if it waits, at its next step if it runs",
@@ -48,7 +54,11 @@ class DiscoveriesController(Controller):
         command = CancelRun(run_id=discovery_id)
         return cancel_run(services_of(state).backend, command, cause_of(request))
 
-    @get("/{discovery_id:uuid}", summary="Progress of a discovery (GetDiscoveryStatusQuery)")
+    @get(
+        "/{discovery_id:uuid}",
+        permission="read",
+        summary="Progress of a discovery (GetDiscoveryStatusQuery)",
+    )
     async def status(
         self,
         discovery_id: FromPath[UUID],
@@ -72,7 +82,10 @@ class ResourcesController(Controller):
     path = "/api/v1/resources"
     tags = ["discovery"]
 
-    @get(summary="The inventory cache, with each resource's age (GetCachedResourcesQuery)")
+    @get(
+        permission="read",
+        summary="The inventory cache, with each resource's age (GetCachedResourcesQuery)",
+    )
     async def cached(
         self,
         state: State,

@@ -29,7 +29,12 @@ class DriftRunsController(Controller):
     path = "/api/v1/drift-runs"
     tags = ["drift"]
 
-    @post(status_code=202, sync_to_thread=True, summary="Compare states with a cloud (DetectDrift)")
+    @post(
+        permission="command",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Compare states with a cloud (DetectDrift)",
+    )
     def detect(
         self, data: JSONBody[DetectDrift], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
@@ -37,6 +42,7 @@ class DriftRunsController(Controller):
 
     @post(
         "/{run_id:uuid}/cancel",
+        permission="command",
         status_code=202,
         sync_to_thread=True,
         summary="Cancel the run: at once if it waits, at its next step if it runs",
@@ -47,7 +53,7 @@ class DriftRunsController(Controller):
         command = CancelRun(run_id=run_id)
         return cancel_run(services_of(state).backend, command, cause_of(request))
 
-    @get("/{run_id:uuid}", summary="Status of a drift run (GetDriftRunQuery)")
+    @get("/{run_id:uuid}", permission="read", summary="Status of a drift run (GetDriftRunQuery)")
     async def run(
         self,
         run_id: FromPath[UUID],
@@ -58,7 +64,11 @@ class DriftRunsController(Controller):
         query = GetDriftRunQuery(run_id=run_id, min_position=min_position, wait_until_finished=wait)
         return await get_drift_run(services_of(state).read, query)
 
-    @get("/{run_id:uuid}/report", summary="The drift report, contract v1 (GetDriftReportQuery)")
+    @get(
+        "/{run_id:uuid}/report",
+        permission="read",
+        summary="The drift report, contract v1 (GetDriftReportQuery)",
+    )
     async def report(
         self, run_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> DriftReport:

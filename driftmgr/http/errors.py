@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -30,13 +32,20 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
 ]
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
-    headers = {"Retry-After": "1"} if status == 503 else None
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    retry = {"Retry-After": "1"} if status == 503 else {}
     return Response(
         {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
         status_code=status,
         media_type=PROBLEM_JSON,
-        headers=headers,
+        headers={**(headers or {}), **retry},
     )
 
 
@@ -49,9 +58,16 @@ def _known(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, ValidationException):
-        extra = {"errors": exc.extra} if exc.extra else {}
-        return problem(400, "Malformed request", str(exc.detail), **extra)
-    return problem(exc.status_code, exc.detail or "Error", str(exc.detail))
+        if exc.extra:
+            return problem(400, "Malformed request", str(exc.detail), errors=exc.extra)
+        return problem(400, "Malformed request", str(exc.detail))
+    # The standard phrase as the title ("Unauthorized", "Unsupported Media Type"), and the
+    # exception's headers (WWW-Authenticate on a 401).
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = "Error"
+    return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

@@ -25,13 +25,20 @@ class RemediationController(Controller):
     path = "/api/v1/remediation-plans"
     tags = ["remediation"]
 
-    @post(status_code=202, sync_to_thread=True, summary="Plan a remediation (StartRemediation)")
+    @post(
+        permission="command",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Plan a remediation (StartRemediation)",
+    )
     def plan(
         self, data: JSONBody[StartRemediation], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
         return start_remediation(services_of(state).backend, data, cause_of(request))
 
-    @get("/{plan_id:uuid}", summary="A remediation plan (GetRemediationPlanQuery)")
+    @get(
+        "/{plan_id:uuid}", permission="read", summary="A remediation plan (GetRemediationPlanQuery)"
+    )
     async def get_plan(
         self, plan_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> RemediationPlanView:

@@ -48,7 +48,8 @@ GRAPH_MEDIA_TYPES = {"dot": "text/vnd.graphviz", "mermaid": "text/plain", "json"
 
 class DiscoverStateFiles(msgspec.Struct, frozen=True, kw_only=True):
     path: str
-    """A directory on the server's file system (the CLI's, when it runs in-process)."""
+    """A directory on the server's file system (the CLI's, when it runs in-process); a server
+    scans only under its ``DRIFTMGR_STATE_ROOTS``."""
 
 
 class BlastRadius(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,7 +61,7 @@ class StatesController(Controller):
     path = "/api/v1/states"
     tags = ["states"]
 
-    @get(summary="Every tracked state source (ListStateFilesQuery)")
+    @get(permission="read", summary="Every tracked state source (ListStateFilesQuery)")
     async def list_states(
         self,
         state: State,
@@ -77,7 +78,12 @@ class StatesController(Controller):
         )
         return await list_state_files(services_of(state).read, query)
 
-    @post(status_code=202, sync_to_thread=True, summary="Import state sources (ImportState)")
+    @post(
+        permission="command",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Import state sources (ImportState)",
+    )
     def import_state(
         self, data: JSONBody[ImportState], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
@@ -85,17 +91,23 @@ class StatesController(Controller):
 
     @post(
         "/discover",
+        permission="command",
         status_code=200,
         sync_to_thread=True,
         summary="Find the state files and backends a directory tree refers to",
     )
-    def discover(self, data: JSONBody[DiscoverStateFiles]) -> DiscoveryResult:
+    def discover(self, data: JSONBody[DiscoverStateFiles], state: State) -> DiscoveryResult:
+        policy = services_of(state).backend.source_policy
         try:
-            return discover(Path(data.path))
+            return discover(Path(data.path), policy=policy)
         except DiscoveryError as e:
             raise InvalidCommand(str(e)) from None
 
-    @get("/analysis", summary="Counts summed over states: all, or ?ids= (AnalyzeStateFiles)")
+    @get(
+        "/analysis",
+        permission="read",
+        summary="Counts summed over states: all, or ?ids= (AnalyzeStateFiles)",
+    )
     async def totals(
         self,
         state: State,
@@ -105,7 +117,7 @@ class StatesController(Controller):
         query = GetStateTotalsQuery(state_ids=ids, min_position=min_position)
         return await get_state_totals(services_of(state).read, query)
 
-    @get("/compare", summary="Compare two state versions (CompareStatesQuery)")
+    @get("/compare", permission="read", summary="Compare two state versions (CompareStatesQuery)")
     async def compare(
         self,
         state: State,
@@ -119,7 +131,11 @@ class StatesController(Controller):
         )
         return await compare_state_files(services.read, services.backend.blobs, query)
 
-    @get("/{state_id:uuid}", summary="A state source, its versions and outputs, redacted")
+    @get(
+        "/{state_id:uuid}",
+        permission="read",
+        summary="A state source, its versions and outputs, redacted",
+    )
     async def show(
         self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> StateFileView:
@@ -127,7 +143,11 @@ class StatesController(Controller):
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
         return await get_state_file(services.read, services.backend.blobs, query)
 
-    @get("/{state_id:uuid}/versions", summary="Every imported version of a state source")
+    @get(
+        "/{state_id:uuid}/versions",
+        permission="read",
+        summary="Every imported version of a state source",
+    )
     async def versions(
         self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> list[StateVersionView]:
@@ -135,14 +155,22 @@ class StatesController(Controller):
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
         return (await get_state_file(services.read, services.backend.blobs, query)).versions
 
-    @get("/{state_id:uuid}/analysis", summary="Counts, providers and dependency graph")
+    @get(
+        "/{state_id:uuid}/analysis",
+        permission="read",
+        summary="Counts, providers and dependency graph",
+    )
     async def analysis(
         self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
     ) -> StateAnalysis:
         query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
         return await get_state_analysis(services_of(state).read, query)
 
-    @get("/{state_id:uuid}/graph", summary="The dependency graph as Graphviz DOT, Mermaid or JSON")
+    @get(
+        "/{state_id:uuid}/graph",
+        permission="read",
+        summary="The dependency graph as Graphviz DOT, Mermaid or JSON",
+    )
     async def graph(
         self,
         state_id: FromPath[UUID],
@@ -159,6 +187,7 @@ class StatesController(Controller):
 
     @get(
         "/{state_id:uuid}/blast-radius",
+        permission="read",
         summary="What depends on a resource, transitively: what a change to it can break",
     )
     async def blast_radius(

@@ -1,7 +1,8 @@
 """Discovery runs, their per-(type, region) scans, and the inventory cache they leave behind.
 
 The inventory keeps, per (provider, type, region), the resources of the newest successful
-scan with the time they were observed. A failed scan never empties it: the older rows stay,
+scan with the time they were observed, every secret in their attributes hidden
+(:mod:`driftmgr.domain.secrets`). A failed scan never empties it: the older rows stay,
 with their age, rather than turning into a false "nothing there".
 """
 
@@ -17,6 +18,7 @@ from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.resources import LiveResource
 from driftmgr.domain.run import Run
+from driftmgr.domain.secrets import redact_attributes
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
 __all__ = [
@@ -156,7 +158,9 @@ class DiscoveriesProjection(Projection):
                         "resource_id": r.id,
                         "account": account,
                         "is_default": r.is_default,
-                        "attributes": r.attributes,
+                        # The read model holds no secret: what the API serves from it cannot
+                        # leak one. Drift runs compare the blob's real values instead.
+                        "attributes": redact_attributes(r.type, r.attributes),
                         "discovery_run_id": event.originator_id,
                         "observed_at": event.timestamp,
                     }

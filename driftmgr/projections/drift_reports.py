@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.domain.drift.diff import redact_items
 from driftmgr.domain.drift.report import ReportBody
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.run import Run
@@ -84,6 +85,9 @@ class DriftReportsProjection(Projection):
     @handles(DriftRun.Completed)
     def completed(self, conn: Connection, event: Any, position: int) -> None:
         body = _body_decoder.decode(self._blobs.get(event.report_sha256))
+        # The engine redacts; redacting again here (idempotent) keeps a report an older
+        # driftmgr stored from showing what today's rules hide.
+        body.drifts = redact_items(body.drifts)
         self._update(
             conn,
             event,

@@ -8,6 +8,8 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from driftmgr.domain.drift.diff import redact
+from driftmgr.domain.drift.report import DriftChange
 from driftmgr.domain.remediation_plan import RemediationPlan
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
@@ -37,9 +39,20 @@ class RemediationPlansProjection(Projection):
                 id=event.originator_id,
                 drift_run_id=event.drift_run_id,
                 status="planned",
-                actions=msgspec.to_builtins(event.actions),
+                actions=_redacted(msgspec.to_builtins(event.actions)),
                 preview=event.preview,
                 planned_at=event.timestamp,
                 planned_by=event.actor,
             )
         )
+
+
+def _redacted(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The plan copies the report's changes; an older report may have hidden less than
+    # today's rules do (idempotent on what is already hidden).
+    out = []
+    for action in actions:
+        changes = msgspec.convert(action.get("changes") or [], list[DriftChange])
+        hidden = redact(changes, (), action.get("type"))
+        out.append({**action, "changes": msgspec.to_builtins(hidden)})
+    return out

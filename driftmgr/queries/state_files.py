@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.terraform.state import parse_state
-from driftmgr.domain.drift.engine import SENSITIVE_VALUE
 from driftmgr.domain.resources import ParsedState
+from driftmgr.domain.secrets import SENSITIVE_VALUE, redact_value
 from driftmgr.domain.state_analysis import AnalysisTotals, StateAnalysis, merge_analyses
 from driftmgr.domain.state_compare import StateComparison, compare_states
 from driftmgr.errors import InvalidCommand, NotFound
@@ -82,7 +82,8 @@ class OutputView(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     sensitive: bool
     value: Any
-    """``"(sensitive)"`` for sensitive outputs: their values never leave the server."""
+    """``"(sensitive)"`` for sensitive outputs: their values never leave the server. Other
+    outputs show with every secret in them (by name or by look, at any depth) hidden."""
 
 
 class ResourceView(msgspec.Struct, frozen=True, kw_only=True):
@@ -192,7 +193,9 @@ async def get_state_file(
             OutputView(
                 name=o.name,
                 sensitive=o.sensitive,
-                value=SENSITIVE_VALUE if o.sensitive else o.value,
+                # Not marked sensitive is no promise: a password inside an object
+                # output, a URL with credentials … are hidden all the same.
+                value=SENSITIVE_VALUE if o.sensitive else redact_value(o.value, path=(o.name,)),
             )
             for o in parsed.outputs
         ]

@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 
 from tests.support.report_contract import contract_problems
+from tests.support.secrets import PLANTED
 
 DRIFTMGR = str(Path(sys.executable).with_name("driftmgr"))
 
 #: Values the test states mark sensitive (tests/data/terraform: `sensitive()` inputs and the
-#: `db_password` output). No command output and no API response may ever contain them.
-SECRETS = ("s3cret-default", "s3cret-staging", "t0ken-default", "t0ken-staging")
+#: `db_password` output), and the secrets tests/support/secrets.py plants in states and in the
+#: cloud. No command output and no API response may ever contain them.
+SECRETS = ("s3cret-default", "s3cret-staging", "t0ken-default", "t0ken-staging", *PLANTED)
 
 
 def assert_no_secrets(text: str, where: str) -> None:
@@ -58,8 +60,22 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DRIFTMGR_DATA_DIR", str(path))
     monkeypatch.setenv("DRIFTMGR_ACTOR", "e2e@test")
     monkeypatch.delenv("DRIFTMGR_API_URL", raising=False)
+    monkeypatch.delenv("DRIFTMGR_TOKEN", raising=False)
     monkeypatch.delenv("DRIFTMGR_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DRIFTMGR_CIPHER_KEY", raising=False)
     return path
+
+
+@pytest.fixture
+def existing_store(data_dir: Path) -> Path:
+    """The data folder with its store already created (and its key), so that a command's
+    stderr holds only what that command says, not the new key's back-up warning."""
+    from driftmgr.commands.application import DriftmgrApplication
+    from driftmgr.settings import Settings
+
+    with DriftmgrApplication(Settings(data_dir=data_dir)):
+        pass
+    return data_dir
 
 
 @pytest.fixture

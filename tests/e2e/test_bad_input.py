@@ -25,6 +25,11 @@ VALID_STATE = json.dumps(
 )
 
 
+@pytest.fixture(autouse=True)
+def _store_exists(existing_store: Path) -> None:
+    """Refusals are checked on a store that exists: a new one's key warning is not theirs."""
+
+
 def events_written(data_dir: Path) -> int:
     with DriftmgrApplication(Settings(data_dir=data_dir)) as app:
         return app.position()

@@ -189,7 +189,7 @@ def test_discover_finds_and_imports_the_states_of_a_tree(
 
 
 def test_a_missing_remote_state_is_one_clear_error(
-    s3_states: Any, driftmgr: Callable[..., Ran], data_dir: Path
+    s3_states: Any, driftmgr: Callable[..., Ran], existing_store: Path
 ) -> None:
     result = driftmgr("state", "import", f"tfstate+s3://{BUCKET}/nope/terraform.tfstate")
     assert result.code == 1

@@ -17,11 +17,15 @@ from demo.aws_drift import REGION, apply, drift_out_of_band, terraform_state
 from litestar.testing import TestClient
 
 from driftmgr.bootstrap import Services, bootstrap
+from driftmgr.commands.tokens import CreateToken, create_token
+from driftmgr.domain.base import Cause
 from driftmgr.http.app import create_app
+from driftmgr.http.auth import LocalTrust, ServerAuth
 from driftmgr.settings import Settings
 from tests.e2e.conftest import DRIFTMGR, Ran, assert_matches_contract, guard_responses, kinds
 
-HEADERS = {"X-Driftmgr-Actor": "api@test"}
+#: A client cannot name its actor: the server records the token's name instead.
+HEADERS = {"X-Driftmgr-Actor": "mallory"}
 
 
 @pytest.fixture
@@ -33,7 +37,14 @@ def services(aws: str, tmp_path: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+    """The server's app (bearer tokens required), as an operator token named ``api``."""
+    issued = create_token(
+        services.backend, CreateToken(name="api", role="operator"), Cause(actor="test")
+    )
+    services.projections.wait(issued.position)
+    app = create_app(services, auth=ServerAuth())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.headers["Authorization"] = f"Bearer {issued.token}"
         yield guard_responses(client)
 
 
@@ -60,7 +71,7 @@ def test_drift_check_over_http_matches_the_contract_and_plans_a_remediation(
         f"/api/v1/drift-runs/{run['id']}", params={"min_position": run["position"], "wait": 30}
     ).json()
     assert status["status"] == "completed", status
-    assert status["requested_by"] == "api@test"
+    assert status["requested_by"] == "token:api"
 
     report = assert_matches_contract(client.get(f"/api/v1/drift-runs/{run['id']}/report").json())
     assert kinds(report) == expected
@@ -122,6 +133,7 @@ def terraform_state_before(world: Any) -> dict[str, Any]:
 def test_errors_are_problem_json_with_a_status_that_says_what_went_wrong(
     client: TestClient[Any], services: Services
 ) -> None:
+    start = services.backend.app.position()  # the client's token
     malformed = client.post("/api/v1/states", json={"source": "tfstate:///x", "content": "{"})
     assert malformed.status_code == 422
     assert malformed.headers["content-type"].startswith("application/problem+json")
@@ -145,7 +157,7 @@ def test_errors_are_problem_json_with_a_status_that_says_what_went_wrong(
         "/api/v1/drift-runs/00000000-0000-0000-0000-000000000000", params={"min_position": 10**9}
     )
     assert behind.status_code == 503 and behind.headers["retry-after"] == "1"
-    assert services.backend.app.position() == 0  # nothing above recorded anything
+    assert services.backend.app.position() == start  # nothing above recorded anything
 
 
 def test_planning_a_run_that_has_not_finished_is_a_conflict(
@@ -182,8 +194,15 @@ def test_openapi_schema_and_health_are_served(client: TestClient[Any]) -> None:
 
 
 @pytest.fixture
-def server(aws: str, data_dir: Path) -> Iterator[str]:
-    """`driftmgr serve` in a subprocess on a free port; yields its URL once it says so."""
+def server(
+    aws: str, data_dir: Path, driftmgr: Callable[..., Ran], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """`driftmgr serve` in a subprocess on a free port; yields its URL once it says so.
+
+    A token is created on the store first, and the CLI sends it (DRIFTMGR_TOKEN)."""
+    created = driftmgr("token", "create", "--name", "e2e", "--role", "operator", "-o", "json")
+    assert created.code == 0, created.stderr
+    monkeypatch.setenv("DRIFTMGR_TOKEN", created.json()["token"])
     process = subprocess.Popen(
         [DRIFTMGR, "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=dict(os.environ)
     )
@@ -265,7 +284,8 @@ def test_report_cli_table_and_http_show_the_same_numbers_for_one_run(
 
     services = bootstrap(Settings(data_dir=data_dir))
     try:
-        with TestClient(create_app(services), raise_server_exceptions=False) as client:
+        app = create_app(services, auth=LocalTrust(actor="e2e@test"))
+        with TestClient(app, raise_server_exceptions=False) as client:
             over_http = assert_matches_contract(
                 client.get(f"/api/v1/drift-runs/{report['run_id']}/report").json()
             )

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 from driftmgr.bootstrap import Services, bootstrap
 from driftmgr.http.app import create_app
+from driftmgr.http.auth import LocalTrust
 from driftmgr.settings import Settings
 from tests.e2e.conftest import guard_responses
 
@@ -20,8 +21,11 @@ STATES = Path(__file__).parents[1] / "data" / "terraform" / "states"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient[Any]]:
-    services: Services = bootstrap(Settings(data_dir=tmp_path / "store"))
-    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+    # A server (the default source policy) whose operator lets it read under tmp_path.
+    settings = Settings(data_dir=tmp_path / "store", state_roots=(tmp_path,))
+    services: Services = bootstrap(settings)
+    app = create_app(services, auth=LocalTrust(actor="api@test"))
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield guard_responses(client)
     services.close()
 
@@ -88,15 +92,21 @@ def test_every_state_endpoint_answers_without_a_sensitive_value(
     assert [s["kind"] for s in found.json()["sources"]] == ["state_file"]
 
 
-def test_state_errors_are_problem_json(client: TestClient[Any]) -> None:
-    missing = client.post("/api/v1/states/discover", json={"path": "/no/such/dir"})
-    assert missing.status_code == 422
+def test_state_errors_are_problem_json(client: TestClient[Any], tmp_path: Path) -> None:
+    missing = client.post("/api/v1/states/discover", json={"path": str(tmp_path / "no/dir")})
+    assert missing.status_code == 422 and "no such directory" in missing.json()["detail"]
+    outside = client.post("/api/v1/states/discover", json={"path": "/no/such/dir"})
+    assert outside.status_code == 422 and "DRIFTMGR_STATE_ROOTS" in outside.json()["detail"]
     bad_ref = client.get("/api/v1/states/compare", params={"a": "x", "b": "y"})
     assert bad_ref.status_code == 422 and "STATE_ID@SERIAL" in bad_ref.json()["detail"]
     unknown = client.get("/api/v1/states/00000000-0000-0000-0000-000000000001/analysis")
     assert unknown.status_code == 404
-    bad_glob = client.post("/api/v1/states", json={"source": "tfstate:///nothing/**/*.tfstate"})
+    bad_glob = client.post(
+        "/api/v1/states", json={"source": f"tfstate://{tmp_path}/nothing/**/*.tfstate"}
+    )
     assert bad_glob.status_code == 422 and "no state matches" in bad_glob.json()["detail"]
+    not_allowed = client.post("/api/v1/states", json={"source": "tfstate:///nothing/**/*.tfstate"})
+    assert not_allowed.status_code == 422 and "DRIFTMGR_STATE_ROOTS" in not_allowed.json()["detail"]
     not_state = client.post(
         "/api/v1/states", json={"source": "tfstate:///x.tfstate", "content": json.dumps({"a": 1})}
     )

@@ -2,7 +2,9 @@
 
 ``GET address`` answers the state or 404; ``POST address`` stores one (as ``terraform apply``
 would); ``LOCK``/``UNLOCK`` answer 200 so terraform itself could use it. With ``credentials``
-set, every request needs that HTTP basic auth, else 401.
+set, every request needs that HTTP basic auth, else 401. ``redirects`` maps a path to the
+``Location`` a GET there answers with (302); ``connections`` counts accepted connections, and
+``requests`` records what each request carried.
 """
 
 from __future__ import annotations
@@ -12,17 +14,21 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 
 class HttpBackend:
     """``with HttpBackend() as backend:`` serves ``backend.states`` at ``backend.url + path``."""
 
-    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, credentials: tuple[str, str] | None = None, *, host: str = "127.0.0.1"
+    ) -> None:
         self.states: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
         self.credentials = credentials
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Authorization)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.connections = 0
+        self._server = _CountingServer((host, 0), self._handler(), self)
         self._server.daemon_threads = True
         # A short poll interval keeps shutdown (and so every test using the fake) quick.
         self._thread = threading.Thread(
@@ -33,6 +39,10 @@ class HttpBackend:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -79,6 +89,10 @@ class HttpBackend:
             def do_GET(self) -> None:
                 if not self._begin():
                     return
+                location = backend.redirects.get(self.path.split("?", 1)[0])
+                if location is not None:
+                    self._send(HTTPStatus.FOUND, b"", {"Location": location})
+                    return
                 state = backend.states.get(self.path.split("?", 1)[0])
                 if state is None:
                     self._send(HTTPStatus.NOT_FOUND, b"not found")
@@ -104,3 +118,20 @@ class HttpBackend:
                 pass  # keep pytest output clean
 
         return Handler
+
+
+class _CountingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        backend: HttpBackend,
+    ) -> None:
+        super().__init__(address, handler)
+        self._backend = backend
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        self._backend.connections += 1  # every accepted connection, before it is read
+        return True

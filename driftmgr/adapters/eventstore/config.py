@@ -1,7 +1,15 @@
-"""Turn driftmgr settings into eventsourcing's persistence environment and SQL engines."""
+"""Turn driftmgr settings into eventsourcing's persistence environment and SQL engines.
+
+Every file driftmgr keeps in its data folder is created here (or in ``keys.py`` through
+:func:`private_dir`), owner-only: the folder 0700, the SQLite databases 0600. SQLite gives
+its ``-wal``, ``-shm`` and ``-journal`` files the mode of their database, so creating the
+database file 0600 before SQLite first opens it covers them too, whatever the umask.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -9,18 +17,78 @@ import sqlalchemy as sa
 
 from driftmgr.settings import Settings
 
-__all__ = ["create_sql_engine", "event_store_env", "log_key"]
+__all__ = [
+    "create_sql_engine",
+    "event_store_env",
+    "log_key",
+    "private_dir",
+    "private_file",
+    "sqlite_path",
+]
+
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
-def event_store_env(settings: Settings) -> dict[str, str]:
-    """The eventsourcing environment for the configured store (see ADR 0001)."""
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) if missing; a folder created here is 0700.
+
+    An existing folder is left as it is: it may be one the user shares with other things
+    (``DRIFTMGR_DATA_DIR=.``); the files driftmgr puts in it are owner-only anyway.
+    """
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        return
+    os.chmod(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if missing; take group/other access away if not."""
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _restrict(path)
+    else:
+        os.close(fd)
+
+
+def _restrict(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
+
+
+def sqlite_path(settings: Settings, database: str) -> Path:
+    """The SQLite file of ``database`` ('events' or 'views') in the data folder."""
+    return (settings.data_dir / f"{database}.sqlite3").resolve()
+
+
+def _prepare_sqlite(settings: Settings, database: str) -> Path:
+    path = sqlite_path(settings, database)
+    private_file(path)
+    for suffix in _SQLITE_COMPANIONS:  # left by an earlier version, perhaps world-readable
+        _restrict(path.with_name(path.name + suffix))
+    return path
+
+
+def event_store_env(settings: Settings, *, cipher_key: str | None) -> dict[str, str]:
+    """The eventsourcing environment for the configured store (see ADR 0001).
+
+    ``cipher_key`` is the key :func:`driftmgr.adapters.eventstore.keys.open_store` resolved
+    and verified for this store (``None`` only for a store created before encryption
+    became the default).
+    """
     env = {
         "MAPPER_TOPIC": "driftmgr.adapters.eventstore.mapper:MsgspecMapper",
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
     }
-    if settings.cipher_key:
+    if cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
-        env["CIPHER_KEY"] = settings.cipher_key
+        env["CIPHER_KEY"] = cipher_key
     if settings.is_postgres:
         pg = settings.postgres()
         env.update(
@@ -34,10 +102,9 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             POSTGRES_LOCK_TIMEOUT="10",
         )
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
-            SQLITE_DBNAME=str((settings.data_dir / "events.sqlite3").resolve()),
+            SQLITE_DBNAME=str(_prepare_sqlite(settings, "events")),
             SQLITE_LOCK_TIMEOUT="30",
         )
     return env
@@ -48,7 +115,7 @@ def log_key(settings: Settings) -> str:
     if settings.is_postgres:
         pg = settings.postgres()
         return f"postgresql://{pg.host}:{pg.port}/{pg.dbname}"
-    return str((settings.data_dir / "events.sqlite3").resolve())
+    return str(sqlite_path(settings, "events"))
 
 
 def _json_serialise(value: Any) -> str:
@@ -65,7 +132,7 @@ def create_sql_engine(settings: Settings, *, database: str) -> sa.Engine:
             json_deserializer=msgspec.json.decode,
             pool_pre_ping=True,
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_sqlite(settings, database)
     engine = sa.create_engine(
         url,
         json_serializer=_json_serialise,

@@ -17,7 +17,9 @@ read or parsed are skipped with a line in :attr:`DiscoveryResult.warnings`.
 
 The walk prunes ``.terraform`` (its ``terraform.tfstate`` is backend metadata, not state),
 ``.terragrunt-cache`` (copies of units), ``.git`` and ``node_modules``; it never enters a
-symlinked directory, and skips symlinked files that point outside the tree.
+symlinked directory, and skips symlinked files that point outside the tree. A
+:class:`SourcePolicy` decides which trees may be scanned at all (a server: only under its
+state roots).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 
 import msgspec
 
+from driftmgr.adapters.terraform.backends.errors import SourceError
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.hcl import (
     HclError,
     Problem,
@@ -84,22 +88,37 @@ class DiscoveryError(ValueError):
     """The root cannot be scanned; the message is one line."""
 
 
-def discover(root: Path, *, environ: Mapping[str, str] | None = None) -> DiscoveryResult:
-    """Scan ``root`` for state sources. ``environ`` feeds Terragrunt's ``get_env`` (os.environ)."""
+def discover(
+    root: Path, *, policy: SourcePolicy, environ: Mapping[str, str] | None = None
+) -> DiscoveryResult:
+    """Scan ``root`` for state sources.
+
+    ``policy`` decides where a scan may go: on a server, ``root`` must lie under its state
+    roots (refused with the same message whether or not it exists), and Terragrunt files
+    outside them (``include``, ``find_in_parent_folders`` …) are not read. ``environ`` feeds
+    Terragrunt's ``get_env``: by default the process environment for the local user's CLI,
+    and nothing for a server, whose environment is not its clients' to read.
+    """
+    try:
+        root = policy.directory(os.fspath(root))
+    except SourceError as e:
+        raise DiscoveryError(str(e)) from None
     if not root.exists():
         raise DiscoveryError(f"cannot scan {root}: no such directory")
     if not root.is_dir():
         raise DiscoveryError(f"cannot scan {root}: not a directory")
-    scan = _Scan(root.resolve(), os.environ if environ is None else environ)
+    if environ is None:
+        environ = os.environ if policy.trusts_caller else {}
+    scan = _Scan(root.resolve(), environ, policy)
     scan.run()
     return DiscoveryResult(sources=scan.sources(), warnings=scan.warnings)
 
 
 def discover_state_sources(
-    root: Path, *, environ: Mapping[str, str] | None = None
+    root: Path, *, policy: SourcePolicy, environ: Mapping[str, str] | None = None
 ) -> list[FoundSource]:
     """The sources of :func:`discover`, without its warnings."""
-    return discover(root, environ=environ).sources
+    return discover(root, policy=policy, environ=environ).sources
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,7 @@ class _Candidate:
 class _Scan:
     base: Path
     environ: Mapping[str, str]
+    policy: SourcePolicy
     warnings: list[str] = field(default_factory=list)
     candidates: list[_Candidate] = field(default_factory=list)
     _backend_files: dict[Path, dict[str, Any] | None] = field(default_factory=dict)
@@ -302,7 +322,7 @@ class _Scan:
     def _terragrunt(self, files: list[tuple[Path, bool]]) -> None:
         if not files:
             return
-        tg = Terragrunt(self.environ, self.warn)
+        tg = Terragrunt(self.environ, self.warn, readable=self.policy.allows_path)
         included = {include.path for path, _ in files for include in tg.includes(path)}
         unit_dirs: set[Path] = set()
         for path, has_tf_files in files:

@@ -7,9 +7,11 @@ output of a state (reported as version 0, with no serial and no lineage).
 Pure: bytes in, value objects out. The document is decoded into builtins by msgspec (fast on
 100 MB states) and then checked by hand, so that every problem is reported as one
 :class:`StateFormatError` whose message names the place in the document, e.g.
-``resources[2].instances[0]: 'attributes' must be an object, got array``. Unknown fields are
-ignored everywhere: newer Terraform releases add fields (``identity``, ``check_results`` …)
-that drift detection does not need.
+``resources[2].instances[0]: 'attributes' must be an object, got a list``. A message names
+places (by position, or by a key shaped like a name) and kinds, never a value: it reaches API
+clients, and the bytes may not be a state at all. Unknown fields are ignored everywhere: newer
+Terraform releases add fields (``identity``, ``check_results`` …) that drift detection does
+not need.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def parse_state(data: bytes | str) -> ParsedState:
         return _parse_v4(doc)
     if version == 3:
         return _parse_v3(doc)
-    raise StateFormatError(f"unsupported state version {version} (driftmgr reads versions 3 and 4)")
+    raise StateFormatError("unsupported state version (driftmgr reads versions 3 and 4)")
 
 
 # Provider configuration addresses, as v4 (`provider["host/ns/type"].alias`) and legacy
@@ -84,7 +86,7 @@ def provider_short_name(provider_config: str) -> str:
         match = _PROVIDER_LEGACY.search(provider_config)
         if match:
             return match.group(1)
-    raise StateFormatError(f"not a provider configuration address: {_quote(provider_config)}")
+    raise StateFormatError("not a provider configuration address")
 
 
 def resource_address(
@@ -345,8 +347,13 @@ def _parse_v3(doc: dict[str, Any]) -> ParsedState:
         mpath = f"modules[{i}]"
         module_doc = _object(raw, mpath)
         module = _v3_module(module_doc, mpath)
-        for key, rraw in _optional_object(module_doc, "resources", mpath).items():
-            resources.extend(_v3_resource(module, key, rraw, f"{mpath}.resources[{_quote(key)}]"))
+        for n, (key, rraw) in enumerate(_optional_object(module_doc, "resources", mpath).items()):
+            if not _V3_KEY.match(key):  # not a resource address: shown by position only
+                raise StateFormatError(
+                    f'{mpath}.resources: key #{n} must look like "type.name", "type.name.N" '
+                    'or "data.type.name"'
+                )
+            resources.extend(_v3_resource(module, key, rraw, f"{mpath}.resources[{_key(key)}]"))
         # Only root outputs are the state's outputs; child-module outputs were internal.
         if module is None:
             outputs = _outputs(module_doc, mpath)
@@ -374,11 +381,7 @@ def _v3_module(module_doc: dict[str, Any], path: str) -> str | None:
 
 def _v3_resource(module: str | None, key: str, raw: Any, path: str) -> list[StateResource]:
     match = _V3_KEY.match(key)
-    if not match:
-        raise StateFormatError(
-            f'{path}: resource key must look like "type.name", "type.name.N" or '
-            f'"data.type.name", got {_quote(key)}'
-        )
+    assert match is not None  # checked by the caller
     mode = "data" if match.group(1) else "managed"
     type_, name = match.group(2), match.group(3)
     index_key = int(match.group(4)) if match.group(4) is not None else None
@@ -465,8 +468,7 @@ def _parse_show_json(doc: dict[str, Any]) -> ParsedState:
         raise _field_error("", "format_version", 'a version string like "1.0"', format_version)
     if match.group(1) != "1":
         raise StateFormatError(
-            f"unsupported `terraform show -json` format_version {_quote(format_version)} "
-            "(driftmgr reads 1.x)"
+            "unsupported `terraform show -json` format_version (driftmgr reads 1.x)"
         )
     values = _optional_object(doc, "values", "")
     resources: list[StateResource] = []
@@ -565,7 +567,7 @@ def _sensitive_tree(tree: Any, path: str) -> tuple[AttributePath, ...]:
             stack.extend((node[k], (*at, k)) for k in reversed(range(len(node))))
         elif node is not False and node is not None:
             where = f"{path}.sensitive_values" + "".join(
-                f"[{_quote(step)}]" if isinstance(step, str) else f"[{step}]" for step in at
+                f"[{_key(step)}]" if isinstance(step, str) else f"[{step}]" for step in at
             )
             raise _element_error(where, "a boolean, an object or an array", node)
     return tuple(paths)
@@ -746,7 +748,7 @@ def _outputs(obj: dict[str, Any], path: str) -> tuple[StateOutput, ...]:
     prefix = f"{path}.outputs" if path else "outputs"
     result: list[StateOutput] = []
     for name, raw_output in outputs.items():
-        opath = f"{prefix}[{_quote(name)}]"
+        opath = f"{prefix}[{_key(name)}]"
         output = _object(raw_output, opath)
         if "value" not in output:
             raise StateFormatError(f"{opath}: missing 'value'")
@@ -775,7 +777,7 @@ def _provider_at(provider_config: str, path: str) -> str:
         return provider_short_name(provider_config)
     except StateFormatError:
         raise StateFormatError(
-            f"{path}: 'provider' is not a provider configuration address: {_quote(provider_config)}"
+            f"{path}: 'provider' is not a provider configuration address"
         ) from None
 
 
@@ -784,7 +786,7 @@ def _flatmap(raw: Any, path: str, key: str) -> dict[str, Any]:
         raise _field_error(path, key, "an object", raw)
     for name, value in raw.items():
         if not isinstance(value, str):
-            raise _element_error(f"{path}.{key}[{_quote(name)}]", "a string", value)
+            raise _element_error(f"{path}.{key}[{_key(name)}]", "a string", value)
     return raw
 
 
@@ -867,16 +869,9 @@ def _element_error(path: str, expected: str, value: Any) -> StateFormatError:
 
 
 def _describe(value: Any) -> str:
-    """A JSON value for an error message: its kind, and scalars shown (shortened)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        text = str(value)
-        return f"number {text if len(text) <= 40 else text[:40] + '…'}"
-    if isinstance(value, str):
-        return f"string {_quote(value)}"
+    """A JSON value for an error message: its kind only. Messages reach API clients, and the
+    document may not be a state at all: they name the place and the expected kind, never the
+    value found there."""
     return _article(value)
 
 
@@ -892,6 +887,15 @@ def _article(value: Any) -> str:
     if value is None:
         return "null"
     return "a number"
+
+
+def _key(name: str) -> str:
+    """An object key in a path: quoted when it is name-shaped (outputs, attributes, resource
+    keys), else ``…``: a key is part of the document, and only its structure is shown."""
+    return _quote(name) if _NAME_SHAPED.fullmatch(name) else "…"
+
+
+_NAME_SHAPED = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.%#-]{0,63}")
 
 
 def _quote(text: str, limit: int = 60) -> str:

@@ -74,17 +74,30 @@ class Terragrunt:
     """Parses and evaluates Terragrunt files, caching each parsed file.
 
     ``warn(path, message)`` receives one-line problems that make a file or block unusable.
+    ``readable(path)`` says whether a file outside the scanned tree may be looked at (a
+    server's state roots): one that may not is treated as absent, without being touched.
     """
 
-    def __init__(self, environ: Mapping[str, str], warn: Callable[[Path, str], None]) -> None:
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        warn: Callable[[Path, str], None],
+        *,
+        readable: Callable[[Path], bool],
+    ) -> None:
         self.environ = environ
         self._warn = warn
+        self.readable = readable
         self._docs: dict[Path, dict[str, Any] | None] = {}
         self._includes: dict[Path, list[Include]] = {}
 
     def parse(self, path: Path) -> dict[str, Any] | None:
         """The parsed file, or None (warned once) when it cannot be read or parsed."""
         if path not in self._docs:
+            if not self.readable(path):
+                self._docs[path] = None
+                self._warn(path, "outside the directories this server may read; skipped")
+                return None
             try:
                 self._docs[path] = load_hcl(read_text(path))
             except HclError as e:
@@ -110,7 +123,7 @@ class Terragrunt:
                 self._warn(unit, f"{name}: {why}; include ignored")
                 continue
             target = Path(os.path.normpath(unit.parent / path))
-            if not target.is_file():
+            if not self.readable(target) or not target.is_file():
                 self._warn(unit, f"{name}: {path} does not exist; include ignored")
                 continue
             strategy = body.get("merge_strategy", "shallow")
@@ -395,7 +408,7 @@ def _find_in_parent_folders(scope: _Scope, args: list[Any]) -> str:
         if current == previous:
             break
         candidate = current / name
-        if candidate.is_file():
+        if scope.tg.readable(candidate) and candidate.is_file():
             return candidate.as_posix()
         previous = current
     if len(args) > 1:
@@ -434,16 +447,18 @@ def _get_env(scope: _Scope, args: list[Any]) -> str:
 def _repo_root(scope: _Scope) -> Path:
     directory = scope.unit.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
+        if scope.tg.readable(candidate) and (candidate / ".git").exists():
             return candidate
     raise Unevaluated("not inside a git repository")
 
 
 def _read_terragrunt_config(scope: _Scope, args: list[Any]) -> Any:
     target = Path(os.path.normpath(scope.config.parent / _arg(args, 0)))
+    if not scope.tg.readable(target):
+        raise Unevaluated(f"{target.name} is outside the directories this server may read")
     if target.is_dir():
         target = target / CONFIG_NAME
-    if not target.is_file():
+    if not scope.tg.readable(target) or not target.is_file():
         if len(args) > 1:
             return args[1]
         raise Unevaluated(f"{target.name} does not exist")

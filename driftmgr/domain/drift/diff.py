@@ -10,38 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import msgspec
+
 from driftmgr.domain.drift.normalise import canonical_set, sort_key
-from driftmgr.domain.drift.report import DriftChange
+from driftmgr.domain.drift.report import DriftChange, DriftItem
 from driftmgr.domain.resources import AttributePath
+from driftmgr.domain.secrets import SENSITIVE_VALUE, Secrets, parse_path
 
 __all__ = [
-    "SECRET_NAMES",
     "SENSITIVE_VALUE",
     "diff_values",
-    "is_secret_path",
     "path_text",
     "redact",
+    "redact_items",
     "set_change",
 ]
-
-#: What a redacted value shows instead of itself.
-SENSITIVE_VALUE = "(sensitive)"
-
-#: Attribute names that hold secrets whatever the state's sensitive_attributes say.
-SECRET_NAMES = frozenset(
-    {
-        "password",
-        "master_password",
-        "secret",
-        "secret_string",
-        "private_key",
-        "token",
-        "access_key",
-        "secret_key",
-        "client_secret",
-        "auth_token",
-    }
-)
 
 
 def diff_values(path: str, expected: Any, actual: Any) -> list[DriftChange]:
@@ -92,85 +75,81 @@ def path_text(path: AttributePath) -> str:
     return text
 
 
-def is_secret_path(path: str, sensitive_paths: Iterable[AttributePath] = ()) -> bool:
-    """Whether a change at ``path`` may show a secret.
-
-    True when a segment of the path is a known secret name, or when the path and a sensitive
-    path overlap: a change to ``x`` covers a secret at ``x.password``, and a change to
-    ``x.y`` is inside a secret ``x``.
-    """
-    return _is_secret(path, [path_text(p) for p in sensitive_paths])
-
-
 def redact(
-    changes: Sequence[DriftChange], sensitive_paths: Iterable[AttributePath]
+    changes: Sequence[DriftChange],
+    sensitive_paths: Iterable[AttributePath] = (),
+    resource_type: str | None = None,
 ) -> list[DriftChange]:
-    """The changes with every value that may hold a secret replaced by :data:`SENSITIVE_VALUE`.
+    """The changes with every value that may hold a secret replaced by :data:`SENSITIVE_VALUE`
+    and marked ``sensitive``: the values differ, and that is all a reader learns.
 
-    A change is redacted when :func:`is_secret_path` says so, or when one of its values holds
-    a map key with a known secret name (a block replaced by a scalar shows the whole block).
-    ``None`` stays ``None``: that a value appeared or went is not itself a secret.
+    Secret is what :mod:`driftmgr.domain.secrets` says for ``resource_type`` and the state's
+    ``sensitive_paths``: a change at or inside a secret path, or one whose value holds a
+    secret anywhere within (a block replaced by a scalar shows the whole block), shows no
+    value. A set change hides only the members that hold one, so that a rule opened to the
+    world still shows. ``None`` stays ``None``: that a value appeared or went is no secret.
+    Idempotent: redacting a redacted change changes nothing.
     """
-    secrets = [path_text(p) for p in sensitive_paths]
-    redacted = []
-    for change in changes:
-        if _is_secret(change.path, secrets) or _holds_secret_name(
-            (change.expected, change.actual, change.added, change.removed)
-        ):
-            change = DriftChange(
-                path=change.path,
-                expected=None if change.expected is None else SENSITIVE_VALUE,
-                actual=None if change.actual is None else SENSITIVE_VALUE,
-                added=None if change.added is None else [SENSITIVE_VALUE] * len(change.added),
-                removed=None if change.removed is None else [SENSITIVE_VALUE] * len(change.removed),
-            )
-        redacted.append(change)
-    return redacted
+    secrets = Secrets.of(resource_type, tuple(sensitive_paths))
+    return [_redact_change(change, secrets) for change in changes]
 
 
-def _overlaps(change_path: str, secret: str) -> bool:
-    # Either one contains the other: a change to `x` covers a secret at `x.password`.
-    shorter, longer = sorted((change_path, secret), key=len)
-    return longer == shorter or longer.startswith((shorter + ".", shorter + "["))
+def _redact_change(change: DriftChange, secrets: Secrets) -> DriftChange:
+    path = parse_path(change.path)
+    if change.added is not None or change.removed is not None:
+        hidden = False
+
+        def members(values: Any) -> Any:
+            nonlocal hidden
+            if not isinstance(values, list):
+                shown, found = _whole(values, path, secrets)
+                hidden = hidden or found
+                return shown
+            out = []
+            for member in values:
+                shown, found = _whole(member, (*path, 0), secrets)
+                hidden = hidden or found
+                out.append(shown)
+            return out
+
+        redacted = DriftChange(
+            path=change.path,
+            expected=members(change.expected),
+            actual=members(change.actual),
+            added=members(change.added),
+            removed=members(change.removed),
+            sensitive=True,
+        )
+        return redacted if hidden or change.sensitive else change
+    if not (
+        change.sensitive
+        or secrets.holds_secret(change.expected, path)
+        or secrets.holds_secret(change.actual, path)
+    ):
+        return change
+    return DriftChange(
+        path=change.path,
+        expected=None if change.expected is None else SENSITIVE_VALUE,
+        actual=None if change.actual is None else SENSITIVE_VALUE,
+        sensitive=True,
+    )
 
 
-#: Parts of a name that mark a secret wherever they appear in it: environment variables
-#: and map keys are named freely (``DB_PASSWORD``, ``stripeApiKey``), never marked sensitive.
-SECRET_NAME_PARTS = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "private_key",
-    "privatekey",
-    "apikey",
-    "api_key",
-    "credential",
-    "auth",
-)
+def _whole(value: Any, path: AttributePath, secrets: Secrets) -> tuple[Any, bool]:
+    # A value holding a secret anywhere is hidden whole; an already hidden one stays hidden.
+    if value is None:
+        return None, False
+    if value == SENSITIVE_VALUE or secrets.holds_secret(value, path):
+        return SENSITIVE_VALUE, True
+    return value, False
 
 
-def _names_a_secret(name: str) -> bool:
-    folded = name.lower()
-    return folded in SECRET_NAMES or any(part in folded for part in SECRET_NAME_PARTS)
-
-
-def _is_secret(change_path: str, secrets: list[str]) -> bool:
-    segments = change_path.replace("[", ".").split(".")
-    if any(_names_a_secret(segment) for segment in segments):
-        return True
-    return any(_overlaps(change_path, secret) for secret in secrets)
-
-
-def _holds_secret_name(value: Any) -> bool:
-    # Iterative: attribute trees are data, and data may nest deeper than the recursion limit.
-    pending = [value]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, dict):
-            if any(isinstance(k, str) and _names_a_secret(k) for k in current):
-                return True
-            pending.extend(current.values())
-        elif isinstance(current, list | tuple):
-            pending.extend(current)
-    return False
+def redact_items(items: Iterable[DriftItem]) -> list[DriftItem]:
+    """Findings with every change redacted for its type: a report read back from storage,
+    which an older driftmgr may have redacted less."""
+    return [
+        msgspec.structs.replace(item, changes=redact(item.changes, (), item.type))
+        if item.changes
+        else item
+        for item in items
+    ]

@@ -9,8 +9,10 @@ findings. Nothing here does IO, reads a clock or makes ids. The steps, in order:
 3. **claim** — live resources a state resource manages inline, and live children of managed
    parents, are accounted for without being compared twice;
 4. **ignore** — ``.driftignore`` rules drop resources (counted) and attribute paths;
-5. **compare** — normalise both sides with the same transforms, diff, redact secrets;
-6. **classify** — in sync, modified, missing, unmanaged or unobserved, with a severity.
+5. **compare** — normalise both sides with the same transforms, diff (secrets as they are:
+   a changed secret is drift);
+6. **classify** — in sync, modified, missing, unmanaged or unobserved, with a severity read
+   from the real values; then every secret in the changes is redacted (domain/secrets.py).
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def detect_drift(
                     compared.add((key, name))
             changes = [
                 c
-                for c in compare_attributes(unit, match, skip=skip)
+                for c in _changes(unit, match, skip)
                 if not ignore.is_path_ignored(key[0], key[1], c.path)
             ]
             if changes:
@@ -330,6 +332,8 @@ def _item(
     changes: list[DriftChange] | None = None,
     reason: str | None = None,
 ) -> DriftItem:
+    # Severity reads the real values (a rule opened to the world); the report shows them
+    # only once every secret in them is hidden.
     return DriftItem(
         kind=kind,
         address=resource.address,
@@ -338,7 +342,7 @@ def _item(
         provider=resource.provider,
         region=region,
         severity=severity_of(kind, resource.type, changes or []),
-        changes=changes or [],
+        changes=redact(changes, resource.sensitive_paths, resource.type) if changes else [],
         reason=reason,
     )
 
@@ -365,8 +369,16 @@ def compare_attributes(
 
     Only attributes the adapter observed *and* the state records are compared: a value
     the state does not hold cannot be said to have drifted. ``skip`` names attributes
-    another resource manages (``TypeRules.delegates``).
+    another resource manages (``TypeRules.delegates``). Secrets are compared as they are,
+    and shown redacted: a changed secret is a change whose values read ``(sensitive)``.
     """
+    return redact(_changes(resource, live, skip), resource.sensitive_paths, resource.type)
+
+
+def _changes(
+    resource: StateResource, live: LiveResource, skip: Collection[str] = ()
+) -> list[DriftChange]:
+    """:func:`compare_attributes` before redaction: never to leave the engine as it is."""
     rules = rules_for(resource.type)
     recorded_attributes = resource.attributes
     changes: list[DriftChange] = []
@@ -393,7 +405,7 @@ def compare_attributes(
         else:
             changes.extend(diff_values(name, expected, actual))
     changes.sort(key=lambda change: change.path)
-    return redact(changes, resource.sensitive_paths)
+    return changes
 
 
 def _same_string_set(expected: Any, actual: Any, name: str, rules: TypeRules) -> bool:

@@ -48,6 +48,9 @@ class DriftChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     actual: Any
     added: list[Any] | None = None
     removed: list[Any] | None = None
+    sensitive: bool = False
+    """True when values are hidden (``"(sensitive)"``): the secret did change, and that is
+    all the change says. Absent (false) otherwise."""
 
 
 class DriftItem(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,11 +11,15 @@ import pytest
 from driftmgr.adapters.terraform.backends import (
     SourceAccessDenied,
     SourceNotFound,
+    SourcePolicy,
     StateObject,
     expand_sources,
     fetch_state,
 )
 from tests.integration.backends.conftest import state
+
+# A server's default policy: the operator's cloud endpoints need nothing from it.
+SERVER = SourcePolicy()
 
 BUCKET = "acme-tfstate"
 
@@ -44,21 +48,23 @@ def bucket(gcs: Any) -> Any:
 
 
 def test_an_object_is_fetched_by_bucket_and_name(bucket: Any) -> None:
-    assert fetch_state(f"tfstate+gs://{BUCKET}/network/default.tfstate") == state("network")
+    assert fetch_state(f"tfstate+gs://{BUCKET}/network/default.tfstate", SERVER) == state("network")
 
 
 def test_workspaces_are_the_tfstate_siblings_of_default_tfstate(bucket: Any) -> None:
-    found = expand_sources(f"tfstate+gs://{BUCKET}/network/default.tfstate", workspaces=True)
+    found = expand_sources(
+        f"tfstate+gs://{BUCKET}/network/default.tfstate", SERVER, workspaces=True
+    )
     assert found == [
         gs("network/default.tfstate"),
         gs("network/prod.tfstate", "prod"),
         gs("network/staging.tfstate", "staging"),
     ]
-    assert fetch_state(found[2].uri) == state("network-staging")
+    assert fetch_state(found[2].uri, SERVER) == state("network-staging")
 
 
 def test_a_double_star_glob_matches_objects_at_any_depth(bucket: Any) -> None:
-    found = expand_sources(f"tfstate+gs://{BUCKET}/**/default.tfstate")
+    found = expand_sources(f"tfstate+gs://{BUCKET}/**/default.tfstate", SERVER)
     assert found == [
         gs("apps/web/default.tfstate"),
         gs("network/default.tfstate"),
@@ -67,26 +73,28 @@ def test_a_double_star_glob_matches_objects_at_any_depth(bucket: Any) -> None:
 
 
 def test_a_glob_with_workspaces_adds_each_prefixes_workspaces(bucket: Any) -> None:
-    found = expand_sources(f"tfstate+gs://{BUCKET}/*/default.tfstate", workspaces=True)
+    found = expand_sources(f"tfstate+gs://{BUCKET}/*/default.tfstate", SERVER, workspaces=True)
     assert found == [
         gs("network/default.tfstate"),
         gs("network/prod.tfstate", "prod"),
         gs("network/staging.tfstate", "staging"),
     ]
-    found = expand_sources(f"tfstate+gs://{BUCKET}/apps/**/default.tfstate", workspaces=True)
+    found = expand_sources(
+        f"tfstate+gs://{BUCKET}/apps/**/default.tfstate", SERVER, workspaces=True
+    )
     assert found == [gs("apps/web/default.tfstate"), gs("apps/web/qa.tfstate", "qa")]
 
 
 def test_a_missing_object_is_not_found(bucket: Any) -> None:
     with pytest.raises(SourceNotFound, match=re.escape("no object 'network/gone.tfstate'")):
-        fetch_state(f"tfstate+gs://{BUCKET}/network/gone.tfstate")
+        fetch_state(f"tfstate+gs://{BUCKET}/network/gone.tfstate", SERVER)
 
 
 def test_a_missing_bucket_is_not_found(gcs: Any) -> None:
     with pytest.raises(SourceNotFound):
-        fetch_state("tfstate+gs://no-such-bucket/default.tfstate")
+        fetch_state("tfstate+gs://no-such-bucket/default.tfstate", SERVER)
     with pytest.raises(SourceNotFound):
-        expand_sources("tfstate+gs://no-such-bucket/**/default.tfstate")
+        expand_sources("tfstate+gs://no-such-bucket/**/default.tfstate", SERVER)
 
 
 def test_without_the_emulator_missing_credentials_are_access_denied(
@@ -96,4 +104,4 @@ def test_without_the_emulator_missing_credentials_are_access_denied(
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing-key.json"))
     with pytest.raises(SourceAccessDenied, match="Application Default Credentials"):
-        fetch_state(f"tfstate+gs://{BUCKET}/network/default.tfstate")
+        fetch_state(f"tfstate+gs://{BUCKET}/network/default.tfstate", SERVER)

@@ -12,12 +12,16 @@ import pytest
 from driftmgr.adapters.terraform.backends import (
     SourceAccessDenied,
     SourceNotFound,
+    SourcePolicy,
     SourceUnreachable,
     StateObject,
     expand_sources,
     fetch_state,
 )
 from tests.integration.backends.conftest import state
+
+# A server's default policy: the operator's cloud endpoints need nothing from it.
+SERVER = SourcePolicy()
 
 Boto = Callable[..., Any]
 BUCKET = "acme-tfstate"
@@ -48,17 +52,21 @@ def bucket(boto: Boto) -> Any:
 
 
 def test_the_default_workspace_object_is_fetched_by_bucket_and_key(bucket: Any) -> None:
-    assert fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate") == state("network")
+    assert fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate", SERVER) == state(
+        "network"
+    )
 
 
 def test_named_workspaces_are_found_under_env_colon_slash(bucket: Any) -> None:
-    found = expand_sources(f"tfstate+s3://{BUCKET}/network/terraform.tfstate", workspaces=True)
+    found = expand_sources(
+        f"tfstate+s3://{BUCKET}/network/terraform.tfstate", SERVER, workspaces=True
+    )
     assert found == [
         s3("env:/prod/network/terraform.tfstate", "prod"),
         s3("env:/staging/network/terraform.tfstate", "staging"),
         s3("network/terraform.tfstate"),
     ]
-    assert [fetch_state(obj.uri) for obj in found] == [
+    assert [fetch_state(obj.uri, SERVER) for obj in found] == [
         state("network-prod"),
         state("network-staging"),
         state("network"),
@@ -71,22 +79,22 @@ def test_a_custom_workspace_key_prefix_is_honoured(bucket: Any) -> None:
     )
     query = "?workspace_key_prefix=workspaces"
     found = expand_sources(
-        f"tfstate+s3://{BUCKET}/network/terraform.tfstate{query}", workspaces=True
+        f"tfstate+s3://{BUCKET}/network/terraform.tfstate{query}", SERVER, workspaces=True
     )
     assert found == [
         s3("network/terraform.tfstate", query=query),
         s3("workspaces/qa/network/terraform.tfstate", "qa", query=query),
     ]
-    assert fetch_state(found[1].uri) == state("qa")
+    assert fetch_state(found[1].uri, SERVER) == state("qa")
 
 
 def test_a_double_star_glob_matches_keys_at_any_depth(bucket: Any) -> None:
-    found = expand_sources(f"tfstate+s3://{BUCKET}/apps/**/terraform.tfstate")
+    found = expand_sources(f"tfstate+s3://{BUCKET}/apps/**/terraform.tfstate", SERVER)
     assert found == [s3("apps/api/eu/terraform.tfstate"), s3("apps/web/terraform.tfstate")]
 
 
 def test_a_bucket_wide_glob_with_workspaces_lists_every_state_once(bucket: Any) -> None:
-    found = expand_sources(f"tfstate+s3://{BUCKET}/**/terraform.tfstate", workspaces=True)
+    found = expand_sources(f"tfstate+s3://{BUCKET}/**/terraform.tfstate", SERVER, workspaces=True)
     assert [(obj.uri.split("/", 3)[3], obj.workspace) for obj in found] == [
         ("apps/api/eu/terraform.tfstate", "default"),
         ("apps/web/terraform.tfstate", "default"),
@@ -97,19 +105,19 @@ def test_a_bucket_wide_glob_with_workspaces_lists_every_state_once(bucket: Any) 
 
 
 def test_a_glob_matching_nothing_is_an_empty_list(bucket: Any) -> None:
-    assert expand_sources(f"tfstate+s3://{BUCKET}/nothing/**/*.tfstate") == []
+    assert expand_sources(f"tfstate+s3://{BUCKET}/nothing/**/*.tfstate", SERVER) == []
 
 
 def test_a_missing_key_is_not_found(bucket: Any) -> None:
     with pytest.raises(SourceNotFound, match=re.escape("no object 'gone/terraform.tfstate'")):
-        fetch_state(f"tfstate+s3://{BUCKET}/gone/terraform.tfstate")
+        fetch_state(f"tfstate+s3://{BUCKET}/gone/terraform.tfstate", SERVER)
 
 
 def test_a_missing_bucket_is_not_found_when_fetching_and_when_listing(aws: str) -> None:
     with pytest.raises(SourceNotFound, match="bucket 'no-such-bucket' does not exist"):
-        fetch_state("tfstate+s3://no-such-bucket/terraform.tfstate")
+        fetch_state("tfstate+s3://no-such-bucket/terraform.tfstate", SERVER)
     with pytest.raises(SourceNotFound, match="bucket 'no-such-bucket' does not exist"):
-        expand_sources("tfstate+s3://no-such-bucket/**/terraform.tfstate")
+        expand_sources("tfstate+s3://no-such-bucket/**/terraform.tfstate", SERVER)
 
 
 @pytest.fixture
@@ -134,12 +142,12 @@ def test_credentials_without_s3_permissions_are_access_denied(
     request.getfixturevalue("enforced_auth")
 
     with pytest.raises(SourceAccessDenied) as denied:
-        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate")
+        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate", SERVER)
     assert "AccessDenied" in str(denied.value)
     assert "AWS_PROFILE" in str(denied.value)
     assert key["SecretAccessKey"] not in str(denied.value)
     with pytest.raises(SourceAccessDenied):
-        expand_sources(f"tfstate+s3://{BUCKET}/**/terraform.tfstate")
+        expand_sources(f"tfstate+s3://{BUCKET}/**/terraform.tfstate", SERVER)
 
 
 def test_unknown_access_keys_are_access_denied(
@@ -148,7 +156,7 @@ def test_unknown_access_keys_are_access_denied(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNUNKNOWN00")
     request.getfixturevalue("enforced_auth")
     with pytest.raises(SourceAccessDenied, match="InvalidAccessKeyId"):
-        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate")
+        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate", SERVER)
 
 
 def test_no_credentials_at_all_is_access_denied_and_names_the_chain(
@@ -157,7 +165,7 @@ def test_no_credentials_at_all_is_access_denied_and_names_the_chain(
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(SourceAccessDenied, match="configure the AWS credential chain"):
-        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate")
+        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate", SERVER)
 
 
 def test_a_dead_endpoint_is_unreachable_and_named(
@@ -165,4 +173,4 @@ def test_a_dead_endpoint_is_unreachable_and_named(
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     with pytest.raises(SourceUnreachable, match=re.escape("http://127.0.0.1:9")):
-        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate")
+        fetch_state(f"tfstate+s3://{BUCKET}/network/terraform.tfstate", SERVER)

@@ -11,13 +11,19 @@ import pytest
 
 from driftmgr.adapters.terraform.backends import (
     SourceAccessDenied,
+    SourceNotAllowed,
     SourceNotFound,
+    SourcePolicy,
     SourceUnreachable,
     expand_sources,
     fetch_state,
 )
 from tests.integration.backends.conftest import state
 from tests.support.tfcloud import MEDIA_TYPE, FakeTerraformCloud
+
+# A server's default policy: TFE_ADDRESS is the operator's, so even its loopback address is
+# reached; the client names only the organization and the workspace.
+SERVER = SourcePolicy()
 
 TOKEN = "atlasv1.fake-token-for-tests"
 TOKEN_VARIABLE = "TF_TOKEN_127_0_0_1"  # terraform's name for host 127.0.0.1
@@ -44,7 +50,7 @@ def test_the_current_state_version_is_downloaded_with_a_token_from_tf_token_host
     tfc: FakeTerraformCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
-    assert fetch_state("tfstate+tfcloud://acme/network-prod") == state("network-prod")
+    assert fetch_state("tfstate+tfcloud://acme/network-prod", SERVER) == state("network-prod")
     assert [seen.path.split("/")[-1] for seen in tfc.requests] == [
         "network-prod",
         "current-state-version",
@@ -60,7 +66,7 @@ def test_the_token_can_come_from_terraform_logins_credentials_file(
     credentials = Path.home() / ".terraform.d" / "credentials.tfrc.json"
     credentials.parent.mkdir(parents=True)
     credentials.write_text(json.dumps({"credentials": {f"127.0.0.1:{tfc.port}": {"token": TOKEN}}}))
-    assert fetch_state("tfstate+tfcloud://acme/network-prod") == state("network-prod")
+    assert fetch_state("tfstate+tfcloud://acme/network-prod", SERVER) == state("network-prod")
 
 
 def test_the_token_is_not_sent_to_a_download_host_other_than_the_api(
@@ -70,10 +76,27 @@ def test_the_token_is_not_sent_to_a_download_host_other_than_the_api(
         fake.add_workspace("acme", "network-prod", state("network-prod"))
         monkeypatch.setenv("TFE_ADDRESS", fake.url)
         monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
-        assert fetch_state("tfstate+tfcloud://acme/network-prod") == state("network-prod")
+        # The download host is not the operator's: a server reaches its loopback address only
+        # when the operator lists it.
+        listed = SourcePolicy(allowed_hosts=frozenset({"localhost"}))
+        assert fetch_state("tfstate+tfcloud://acme/network-prod", listed) == state("network-prod")
         download = fake.requests[-1]
         assert download.host.startswith("localhost:")
         assert download.authorization is None
+
+
+def test_a_server_does_not_fetch_a_download_url_at_an_address_it_may_not_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The API is the operator's (TFE_ADDRESS); where it sends the download is checked like
+    # any other address: a loopback host nobody listed is refused before any connection.
+    with FakeTerraformCloud(token=TOKEN, download_host="localhost") as fake:
+        fake.add_workspace("acme", "network-prod", state("network-prod"))
+        monkeypatch.setenv("TFE_ADDRESS", fake.url)
+        monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
+        with pytest.raises(SourceNotAllowed, match="not a public address"):
+            fetch_state("tfstate+tfcloud://acme/network-prod", SERVER)
+        assert [seen.host.split(":")[0] for seen in fake.requests] == ["127.0.0.1", "127.0.0.1"]
 
 
 def test_an_unknown_workspace_is_not_found(
@@ -81,7 +104,7 @@ def test_an_unknown_workspace_is_not_found(
 ) -> None:
     monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
     with pytest.raises(SourceNotFound, match="no workspace 'nope' in organization 'acme'"):
-        fetch_state("tfstate+tfcloud://acme/nope")
+        fetch_state("tfstate+tfcloud://acme/nope", SERVER)
 
 
 def test_a_workspace_without_state_is_not_found(
@@ -89,7 +112,7 @@ def test_a_workspace_without_state_is_not_found(
 ) -> None:
     monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
     with pytest.raises(SourceNotFound, match="no state version yet"):
-        fetch_state("tfstate+tfcloud://acme/fresh")
+        fetch_state("tfstate+tfcloud://acme/fresh", SERVER)
 
 
 def test_a_bad_token_is_access_denied_without_echoing_it(
@@ -97,7 +120,7 @@ def test_a_bad_token_is_access_denied_without_echoing_it(
 ) -> None:
     monkeypatch.setenv(TOKEN_VARIABLE, "atlasv1.revoked")
     with pytest.raises(SourceAccessDenied) as denied:
-        fetch_state("tfstate+tfcloud://acme/network-prod")
+        fetch_state("tfstate+tfcloud://acme/network-prod", SERVER)
     message = str(denied.value)
     assert "refused the token (401)" in message
     assert TOKEN_VARIABLE in message
@@ -108,7 +131,7 @@ def test_no_token_at_all_is_access_denied_and_says_how_to_log_in(
     tfc: FakeTerraformCloud,
 ) -> None:
     with pytest.raises(SourceAccessDenied) as denied:
-        fetch_state("tfstate+tfcloud://acme/network-prod")
+        fetch_state("tfstate+tfcloud://acme/network-prod", SERVER)
     assert f"set {TOKEN_VARIABLE} or run `terraform login 127.0.0.1:{tfc.port}`" in str(
         denied.value
     )
@@ -118,11 +141,11 @@ def test_no_token_at_all_is_access_denied_and_says_how_to_log_in(
 def test_the_default_host_is_app_terraform_io(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TFE_ADDRESS", raising=False)
     with pytest.raises(SourceAccessDenied, match="TF_TOKEN_app_terraform_io"):
-        fetch_state("tfstate+tfcloud://acme/network-prod")
+        fetch_state("tfstate+tfcloud://acme/network-prod", SERVER)
 
 
 def test_a_workspace_uri_is_one_state_named_after_the_workspace() -> None:
-    [obj] = expand_sources("tfstate+tfcloud://acme/network-prod", workspaces=True)
+    [obj] = expand_sources("tfstate+tfcloud://acme/network-prod", SERVER, workspaces=True)
     assert (obj.backend, obj.workspace) == ("tfcloud", "network-prod")
 
 
@@ -130,4 +153,4 @@ def test_a_dead_api_host_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("TFE_ADDRESS", "http://127.0.0.1:9")
     monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
     with pytest.raises(SourceUnreachable, match="check TFE_ADDRESS"):
-        fetch_state("tfstate+tfcloud://acme/network-prod")
+        fetch_state("tfstate+tfcloud://acme/network-prod", SERVER)

@@ -9,10 +9,14 @@ import pytest
 from driftmgr.adapters.terraform.backends import (
     InvalidSourceURI,
     SourceError,
+    SourcePolicy,
     canonical_uri,
     expand_sources,
     fetch_state,
 )
+
+# The local user's own CLI: any path, any host (what these tests exercise is the backend).
+LOCAL = SourcePolicy.local()
 
 
 @pytest.mark.parametrize(
@@ -50,8 +54,8 @@ from driftmgr.adapters.terraform.backends import (
 def test_canonical_uri_normalises_scheme_and_host_and_keeps_keys_literal(
     uri: str, canonical: str
 ) -> None:
-    assert canonical_uri(uri) == canonical
-    assert canonical_uri(canonical) == canonical
+    assert canonical_uri(uri, LOCAL) == canonical
+    assert canonical_uri(canonical, LOCAL) == canonical
 
 
 def test_local_paths_become_absolute_tfstate_uris(
@@ -59,10 +63,10 @@ def test_local_paths_become_absolute_tfstate_uris(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     expected = f"tfstate://{tmp_path.resolve()}/envs/prod.tfstate"
-    assert canonical_uri("envs/prod.tfstate") == expected
-    assert canonical_uri("./envs/../envs/prod.tfstate") == expected
-    assert canonical_uri("tfstate://envs/prod.tfstate") == expected
-    assert canonical_uri("tfstate://./envs/**/*.tfstate") == (
+    assert canonical_uri("envs/prod.tfstate", LOCAL) == expected
+    assert canonical_uri("./envs/../envs/prod.tfstate", LOCAL) == expected
+    assert canonical_uri("tfstate://envs/prod.tfstate", LOCAL) == expected
+    assert canonical_uri("tfstate://./envs/**/*.tfstate", LOCAL) == (
         f"tfstate://{tmp_path.resolve()}/envs/**/*.tfstate"
     )
 
@@ -70,7 +74,7 @@ def test_local_paths_become_absolute_tfstate_uris(
 def test_home_relative_paths_are_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert (
-        canonical_uri("~/tf/terraform.tfstate")
+        canonical_uri("~/tf/terraform.tfstate", LOCAL)
         == f"tfstate://{tmp_path.resolve()}/tf/terraform.tfstate"
     )
 
@@ -105,7 +109,7 @@ def test_home_relative_paths_are_expanded(tmp_path: Path, monkeypatch: pytest.Mo
 )
 def test_malformed_uris_are_refused_with_one_line_that_says_why(uri: str, says: str) -> None:
     with pytest.raises(InvalidSourceURI) as refused:
-        canonical_uri(uri)
+        canonical_uri(uri, LOCAL)
     message = str(refused.value)
     assert says in message
     assert "\n" not in message
@@ -114,14 +118,14 @@ def test_malformed_uris_are_refused_with_one_line_that_says_why(uri: str, says: 
 
 def test_credentials_in_an_http_uri_are_refused_without_being_repeated() -> None:
     with pytest.raises(InvalidSourceURI) as refused:
-        canonical_uri("tfstate+https://admin:hunter2@state.example.com/tf")
+        canonical_uri("tfstate+https://admin:hunter2@state.example.com/tf", LOCAL)
     assert "hunter2" not in str(refused.value)
     assert "TF_HTTP_USERNAME" in str(refused.value)
 
 
 def test_fetching_a_glob_is_refused_because_it_names_no_single_object(tmp_path: Path) -> None:
     with pytest.raises(InvalidSourceURI, match="expand_sources"):
-        fetch_state(f"tfstate://{tmp_path}/**/*.tfstate")
+        fetch_state(f"tfstate://{tmp_path}/**/*.tfstate", LOCAL)
 
 
 @pytest.mark.parametrize(
@@ -144,5 +148,5 @@ def test_fetching_a_glob_is_refused_because_it_names_no_single_object(tmp_path: 
 def test_a_concrete_uri_expands_to_itself_with_the_workspace_its_layout_implies(
     uri: str, backend: str, workspace: str
 ) -> None:
-    [obj] = expand_sources(uri)
-    assert (obj.uri, obj.backend, obj.workspace) == (canonical_uri(uri), backend, workspace)
+    [obj] = expand_sources(uri, LOCAL)
+    assert (obj.uri, obj.backend, obj.workspace) == (canonical_uri(uri, LOCAL), backend, workspace)

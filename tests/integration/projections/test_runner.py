@@ -6,6 +6,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import msgspec
 import pytest
@@ -16,6 +17,7 @@ from driftmgr.bootstrap import Services, bootstrap
 from driftmgr.commands.drift import DetectDrift, StateInput, detect_drift
 from driftmgr.commands.remediation import StartRemediation, start_remediation
 from driftmgr.commands.state import ImportState, import_state
+from driftmgr.commands.tokens import CreateToken, RevokeToken, create_token, revoke_token
 from driftmgr.domain.base import Cause
 from driftmgr.errors import InvalidCommand
 from driftmgr.projections.runner import ConcurrentProjectionError
@@ -33,6 +35,7 @@ VIEW_TABLES = [
     "inventory",
     "drift_runs",
     "remediation_plans",
+    "api_tokens",
 ]
 
 
@@ -45,6 +48,10 @@ def views_engine(services: Services) -> Any:
 
 
 def record_a_drift_check(services: Services, cidr: str = "10.1.0.0/16") -> None:
+    # API tokens live in the same log: one active, one revoked.
+    for name in (f"ci-{uuid4().hex[:8]}", f"old-{uuid4().hex[:8]}"):
+        create_token(services.backend, CreateToken(name=name, role="viewer"), CAUSE)
+    revoke_token(services.backend, RevokeToken(token=name, reason="rotated"), CAUSE)
     accepted = detect_drift(
         services.backend,
         DetectDrift(

@@ -259,9 +259,11 @@ def test_sensitive_values_never_appear_in_the_comparison() -> None:
         "marked_in_b",
         "password",
     ]
-    assert all(c.expected == c.actual == SENSITIVE_VALUE for c in changes)
+    assert all(c.expected == c.actual == SENSITIVE_VALUE and c.sensitive for c in changes)
     assert comparison.output_changes == [
-        DriftChange(path="db_url.url", expected=SENSITIVE_VALUE, actual=SENSITIVE_VALUE)
+        DriftChange(
+            path="db_url.url", expected=SENSITIVE_VALUE, actual=SENSITIVE_VALUE, sensitive=True
+        )
     ]
 
 
@@ -402,6 +404,7 @@ def mirrored(change: DriftChange) -> DriftChange:
         actual=change.expected,
         added=change.removed,
         removed=change.added,
+        sensitive=change.sensitive,
     )
 
 

@@ -12,6 +12,10 @@ tfstate+tfcloud://ORG/WORKSPACE
 ``*`` and ``**`` globs work in local paths and in S3, GCS and Azure object keys. Everything is
 synchronous (callers run it in worker threads), and credentials come only from each SDK's
 standard chain. SDKs are imported on first use of their backend.
+
+Every call takes the :class:`SourcePolicy` that decides what may be read (local paths under
+the operator's roots, hosts and addresses, credentials bound to their origin): it is required,
+so that no caller can forget it. See :mod:`driftmgr.adapters.terraform.backends.policy`.
 """
 
 from __future__ import annotations
@@ -20,16 +24,20 @@ from driftmgr.adapters.terraform.backends.errors import (
     InvalidSourceURI,
     SourceAccessDenied,
     SourceError,
+    SourceNotAllowed,
     SourceNotFound,
     SourceUnreachable,
 )
-from driftmgr.adapters.terraform.backends.uri import Source, StateObject, parse_source
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
+from driftmgr.adapters.terraform.backends.uri import Source, StateObject
 
 __all__ = [
     "InvalidSourceURI",
     "SourceAccessDenied",
     "SourceError",
+    "SourceNotAllowed",
     "SourceNotFound",
+    "SourcePolicy",
     "SourceUnreachable",
     "StateObject",
     "canonical_uri",
@@ -38,42 +46,48 @@ __all__ = [
 ]
 
 
-def canonical_uri(uri: str) -> str:
-    """Validate ``uri`` and return its canonical form; a bare path becomes ``tfstate:///abs``."""
-    return parse_source(uri).uri
+def canonical_uri(uri: str, policy: SourcePolicy) -> str:
+    """Validate ``uri`` and return its canonical form; a bare path becomes ``tfstate:///abs``.
+
+    Nothing is read: a local path is normalised lexically, its symlinks are left as they are.
+    """
+    return policy.parse(uri).uri
 
 
-def expand_sources(uri: str, *, workspaces: bool = False) -> list[StateObject]:
+def expand_sources(
+    uri: str, policy: SourcePolicy, *, workspaces: bool = False
+) -> list[StateObject]:
     """The concrete state objects ``uri`` stands for, sorted by URI.
 
     A concrete URI gives that one object (not checked for existence); a glob gives every
     matching object, possibly none. With ``workspaces``, each default-workspace state also
-    brings the named workspaces its backend's layout puts beside it.
+    brings the named workspaces its backend's layout puts beside it. ``policy`` refuses what
+    may not be read (:class:`SourceNotAllowed`) before anything is listed.
     """
-    src = parse_source(uri)
+    src = policy.admit(policy.parse(uri))
     if not src.is_glob and not workspaces:
         return [src.state_object()]  # no IO, no credentials needed
-    unique = {obj.uri: obj for obj in _expand(src, workspaces=workspaces)}
+    unique = {obj.uri: obj for obj in _expand(src, policy, workspaces=workspaces)}
     return sorted(unique.values(), key=lambda obj: obj.uri)
 
 
-def fetch_state(uri: str) -> bytes:
-    """The bytes of one concrete state object."""
-    src = parse_source(uri)
+def fetch_state(uri: str, policy: SourcePolicy) -> bytes:
+    """The bytes of one concrete state object, if ``policy`` lets it be read."""
+    src = policy.parse(uri)
     if src.is_glob:
         raise InvalidSourceURI(
             f"{src.display}: is a glob; expand it with expand_sources() and fetch each object"
         )
-    return _fetch(src)
+    return _fetch(policy.admit(src), policy)
 
 
-def _expand(src: Source, *, workspaces: bool) -> list[StateObject]:
+def _expand(src: Source, policy: SourcePolicy, *, workspaces: bool) -> list[StateObject]:
     # Imports are local so that importing this package does not load four cloud SDKs.
     match src.backend:
         case "local":
             from driftmgr.adapters.terraform.backends import local
 
-            return local.expand(src, workspaces=workspaces)
+            return local.expand(src, workspaces=workspaces, policy=policy)
         case "s3":
             from driftmgr.adapters.terraform.backends import s3
 
@@ -96,7 +110,7 @@ def _expand(src: Source, *, workspaces: bool) -> list[StateObject]:
             return tfcloud.expand(src, workspaces=workspaces)
 
 
-def _fetch(src: Source) -> bytes:
+def _fetch(src: Source, policy: SourcePolicy) -> bytes:
     match src.backend:
         case "local":
             from driftmgr.adapters.terraform.backends import local
@@ -117,8 +131,8 @@ def _fetch(src: Source) -> bytes:
         case "http":
             from driftmgr.adapters.terraform.backends import http
 
-            return http.fetch(src)
+            return http.fetch(src, policy)
         case _:
             from driftmgr.adapters.terraform.backends import tfcloud
 
-            return tfcloud.fetch(src)
+            return tfcloud.fetch(src, policy)

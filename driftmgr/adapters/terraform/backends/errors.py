@@ -6,6 +6,7 @@ __all__ = [
     "InvalidSourceURI",
     "SourceAccessDenied",
     "SourceError",
+    "SourceNotAllowed",
     "SourceNotFound",
     "SourceUnreachable",
 ]
@@ -33,3 +34,9 @@ class SourceAccessDenied(SourceError):
 
 class SourceUnreachable(SourceError):
     """The storage endpoint did not answer: connection refused, DNS failure, timeout, 5xx."""
+
+
+class SourceNotAllowed(SourceError):
+    """The source policy refuses it: a local path outside the operator's state roots, a host
+    not in the allowed list, an address that is not public. The message never says whether
+    the path or host exists."""

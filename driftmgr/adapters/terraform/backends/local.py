@@ -11,6 +11,7 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceNotFound,
 )
 from driftmgr.adapters.terraform.backends.globs import KeyGlob, directory_prefix
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.backends.uri import (
     LOCAL_STATE_NAME,
     LOCAL_WORKSPACE_DIR,
@@ -26,13 +27,14 @@ __all__ = ["expand", "fetch"]
 _SKIPPED_DIRS = frozenset({".terraform", ".terragrunt-cache"})
 
 
-def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
+def expand(src: Source, *, workspaces: bool, policy: SourcePolicy) -> list[StateObject]:
+    """``src`` was admitted by ``policy`` (a glob: its directory); so is everything found."""
     paths = _glob(src) if src.is_glob else [src.path]
-    objects = [src.at(path).state_object() for path in paths]
     if workspaces:
-        for path in paths:
-            objects.extend(src.at(p).state_object() for p in _workspace_paths(path))
-    return objects
+        paths += [p for path in paths for p in _workspace_paths(path)]
+    for path in paths:
+        policy.check_found(path)  # a symlink out of the roots
+    return [src.at(path).state_object() for path in paths]
 
 
 def fetch(src: Source) -> bytes:

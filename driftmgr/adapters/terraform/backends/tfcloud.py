@@ -3,12 +3,15 @@
 The host is ``TFE_ADDRESS`` (default ``https://app.terraform.io``). The token is what
 terraform itself would use: ``TF_TOKEN_<host>`` (dots as ``_``, hyphens as ``__``), else the
 ``credentials`` map of ``~/.terraform.d/credentials.tfrc.json`` that ``terraform login`` writes.
+A client names only the organization and the workspace, never the host; the token goes only
+to the origin of ``TFE_ADDRESS``, whatever the API or a redirect points at.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.parse
 from pathlib import Path
 from typing import TypeVar
@@ -22,13 +25,16 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceNotFound,
     SourceUnreachable,
 )
-from driftmgr.adapters.terraform.backends.http import TIMEOUT, checked_body
+from driftmgr.adapters.terraform.backends.http import checked_body
+from driftmgr.adapters.terraform.backends.policy import Credential, Fetcher, SourcePolicy
 from driftmgr.adapters.terraform.backends.uri import Source, StateObject
 
 __all__ = ["expand", "fetch"]
 
 DEFAULT_ADDRESS = "https://app.terraform.io"
 _MEDIA_TYPE = "application/vnd.api+json"
+_API_HEADERS = {"Accept": _MEDIA_TYPE, "Content-Type": _MEDIA_TYPE}
+_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 T = TypeVar("T")
 
@@ -58,7 +64,7 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
     return [src.state_object()]
 
 
-def fetch(src: Source) -> bytes:
+def fetch(src: Source, policy: SourcePolicy) -> bytes:
     address = _address()
     host = urllib.parse.urlsplit(address).netloc
     token = _token(address)
@@ -69,67 +75,72 @@ def fetch(src: Source) -> bytes:
             f"`terraform login {host}`"
         )
     org, name = src.authority, src.path
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": _MEDIA_TYPE,
-        "Content-Type": _MEDIA_TYPE,
-    }
-    # follow_redirects stays off for the API: a redirect must not carry the token elsewhere.
-    with httpx.Client(base_url=address, headers=headers, timeout=TIMEOUT) as api:
-        workspace = _get(src, api, f"/api/v2/organizations/{org}/workspaces/{name}")
+    # The token is bound to the API's origin: it goes to no other host, on no redirect. The
+    # host is the operator's (TFE_ADDRESS), so only addresses are checked, not the host list.
+    token_header = {"Authorization": f"Bearer {token}"}
+    bound = Credential.bound_to(address, token_header)
+    if bound is None:
+        raise SourceAccessDenied(f"{src.display}: TFE_ADDRESS is not an http(s) URL")
+    with policy.fetcher(
+        src, credential=bound, operator_hosts=[address], client_chosen=False
+    ) as fetcher:
+        workspace = _get(src, fetcher, address, f"/api/v2/organizations/{org}/workspaces/{name}")
         if workspace.status_code == 404:
             raise SourceNotFound(
                 f"{src.display}: no workspace {name!r} in organization {org!r} on {host} "
                 "(or the token cannot see it)"
             )
-        workspace_id = _decode(src, workspace, _ResourceDocument).data.id
-        current = _get(src, api, f"/api/v2/workspaces/{workspace_id}/current-state-version")
+        workspace_id = _decode(src, workspace, _ResourceDocument, host).data.id
+        if not _ID.fullmatch(workspace_id):
+            raise SourceError(f"{src.display}: unexpected response from {host}: bad workspace id")
+        current = _get(
+            src, fetcher, address, f"/api/v2/workspaces/{workspace_id}/current-state-version"
+        )
         if current.status_code == 404:
             raise SourceNotFound(f"{src.display}: the workspace has no state version yet")
-        download_url = _decode(src, current, _StateVersionDocument).data.attributes.download_url
+        document = _decode(src, current, _StateVersionDocument, host)
+        download_url = document.data.attributes.download_url
         if not download_url:
             raise SourceNotFound(
                 f"{src.display}: the current state version is not uploaded yet; retry later"
             )
         url = urllib.parse.urljoin(address + "/", download_url)
-        # The token goes to the API host only; elsewhere (archivist) the URL is pre-signed.
-        same_origin = _origin(url) == _origin(address)
-        download_headers = headers if same_origin else {"Accept": "application/json"}
+        # Elsewhere than the API (archivist) the URL is pre-signed and gets no token.
         try:
-            with httpx.Client(timeout=TIMEOUT, follow_redirects=True) as client:
-                state = client.get(url, headers=download_headers)
+            state = fetcher.get(url, headers=_API_HEADERS)
         except httpx.TransportError as e:
-            raise _unreachable(src, _origin(url), e) from None
-        return checked_body(src, state, _credentials_hint(address))
+            raise _unreachable(src, "the state download URL", e) from None
+        return checked_body(src, state, _credentials_hint(address), where="the state download URL")
 
 
-def _get(src: Source, api: httpx.Client, path: str) -> httpx.Response:
+def _get(src: Source, fetcher: Fetcher, address: str, path: str) -> httpx.Response:
+    host = urllib.parse.urlsplit(address).netloc
     try:
-        response = api.get(path)
+        response = fetcher.get(address + path, headers=_API_HEADERS)
     except httpx.TransportError as e:
-        raise _unreachable(src, str(api.base_url).rstrip("/"), e) from None
+        raise _unreachable(src, address, e) from None
     if response.status_code in {401, 403}:
         raise SourceAccessDenied(
-            f"{src.display}: {api.base_url.host} refused the token ({response.status_code}); "
-            f"{_credentials_hint(str(api.base_url))}"
+            f"{src.display}: {host} refused the token ({response.status_code}); "
+            f"{_credentials_hint(address)}"
         )
     if response.status_code == 429 or response.status_code >= 500:
         raise SourceUnreachable(
-            f"{src.display}: {api.base_url.host} answered {response.status_code}; retry later"
+            f"{src.display}: {host} answered {response.status_code}; retry later"
         )
     if response.status_code not in {200, 404}:
-        raise SourceError(
-            f"{src.display}: {api.base_url.host} answered {response.status_code} to {path}"
-        )
+        raise SourceError(f"{src.display}: {host} answered {response.status_code}")
     return response
 
 
-def _decode(src: Source, response: httpx.Response, type_: type[T]) -> T:
+def _decode(src: Source, response: httpx.Response, type_: type[T], host: str) -> T:
     try:
         return msgspec.json.decode(response.content, type=type_)
-    except msgspec.DecodeError as e:
+    except msgspec.DecodeError:
+        # msgspec's message can quote the document; name only what was expected.
         raise SourceError(
-            f"{src.display}: unexpected response from {response.url.host}: {e}"
+            f"{src.display}: unexpected response from {host}: not the JSON:API document "
+            "HCP Terraform sends"
         ) from None
 
 
@@ -145,11 +156,6 @@ def _address() -> str:
     if "://" not in address:
         address = "https://" + address
     return address.rstrip("/")
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _token_variable(hostname: str) -> str:

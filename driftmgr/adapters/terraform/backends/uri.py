@@ -7,9 +7,10 @@ does; only the S3 ``workspace_key_prefix`` query value is URL-decoded.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import urllib.parse
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import msgspec
 
@@ -156,8 +157,15 @@ class Source:
         return DEFAULT_WORKSPACE
 
 
-def parse_source(uri: str) -> Source:
-    """Validate ``uri`` and split it into its parts; raise :class:`InvalidSourceURI`."""
+def parse_source(uri: str, *, trusted: bool) -> Source:
+    """Validate ``uri`` and split it into its parts; raise :class:`InvalidSourceURI`.
+
+    Nothing here touches the file system: a local path is made absolute and normalised
+    lexically (symlinks are resolved later, by the source policy). Only a ``trusted`` caller —
+    the local user's own CLI — may give a path relative to the working directory or to ``~``;
+    a server takes absolute paths only, so that no answer depends on its working directory,
+    its home directory or its user database.
+    """
     if not uri:
         raise InvalidSourceURI(f"empty source URI; use one of {SUPPORTED_SCHEMES}")
     if _CONTROL.search(uri):
@@ -166,7 +174,7 @@ def parse_source(uri: str) -> Source:
         )
     scheme, sep, rest = uri.partition("://")
     if not sep or not _URI_SCHEME.fullmatch(scheme):
-        return _local(uri, uri)  # a bare path
+        return _local(uri, uri, trusted=trusted)  # a bare path
     backend = _SCHEMES.get(scheme.lower())
     if backend is None:
         hint = _HINTS.get(scheme.lower())
@@ -177,7 +185,7 @@ def parse_source(uri: str) -> Source:
         )
     match backend:
         case "local":
-            return _local(uri, rest)
+            return _local(uri, rest, trusted=trusted)
         case "s3":
             return _s3(uri, rest)
         case "gcs":
@@ -190,18 +198,25 @@ def parse_source(uri: str) -> Source:
             return _tfcloud(uri, rest)
 
 
-def _local(uri: str, text: str) -> Source:
+def _local(uri: str, text: str, *, trusted: bool) -> Source:
     if not text:
         raise InvalidSourceURI(f"{uri}: missing the path; expected tfstate://PATH")
+    if trusted:
+        text = os.path.expanduser(text)
+    elif not text.startswith("/"):
+        raise InvalidSourceURI(
+            f"{uri}: a local path given to a server must be absolute (tfstate:///PATH)"
+        )
     if has_glob(text):
-        # Resolve only the literal directory part: the pattern has nothing to resolve.
+        # Normalise only the literal directory part: the pattern has nothing to normalise.
         head = directory_prefix(text)
         pattern = text[len(head) :]
-        base = Path(head or ".").expanduser().resolve()
-        path = f"{base.as_posix().rstrip('/')}/{pattern}"
+        base = os.path.abspath(head or ".")
+        path = f"{base.rstrip('/')}/{pattern}"
     else:
-        path = Path(text).expanduser().resolve().as_posix()
-    return Source(backend="local", authority="", path=path)
+        path = os.path.abspath(text)
+    # POSIX keeps a leading "//" as written; it names the same directory as "/".
+    return Source(backend="local", authority="", path="/" + path.lstrip("/"))
 
 
 def _split_query(uri: str, rest: str, usage: str) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.discovery import (
     DiscoveryError,
     DiscoveryResult,
@@ -20,12 +21,14 @@ from driftmgr.adapters.terraform.discovery import (
 )
 
 TREES = Path(__file__).parent / "trees"
+# The local user's own CLI; a server's roots are tested in tests/integration/backends.
+LOCAL = SourcePolicy.local()
 STATE = '{"version": 4, "serial": 1, "lineage": "x", "resources": []}\n'
 
 
 def scan(tree: str | Path, **environ: str) -> DiscoveryResult:
     root = TREES / tree if isinstance(tree, str) else tree
-    return discover(root, environ=environ)
+    return discover(root, environ=environ, policy=LOCAL)
 
 
 def local(path: Path) -> str:
@@ -133,7 +136,7 @@ def test_a_symlinked_state_file_pointing_outside_the_tree_is_skipped_with_a_warn
 
 def test_a_missing_root_raises_a_one_line_discovery_error(tmp_path: Path) -> None:
     with pytest.raises(DiscoveryError, match="no such directory") as error:
-        discover(tmp_path / "nowhere")
+        discover(tmp_path / "nowhere", policy=LOCAL)
 
     assert "\n" not in str(error.value)
 
@@ -142,13 +145,13 @@ def test_a_file_as_root_raises_a_discovery_error(tmp_path: Path) -> None:
     write(tmp_path, {"terraform.tfstate": STATE})
 
     with pytest.raises(DiscoveryError, match="not a directory"):
-        discover(tmp_path / "terraform.tfstate")
+        discover(tmp_path / "terraform.tfstate", policy=LOCAL)
 
 
 def test_discover_state_sources_is_discover_without_the_warnings() -> None:
     root = TREES / "backends"
 
-    assert discover_state_sources(root) == discover(root).sources
+    assert discover_state_sources(root, policy=LOCAL) == discover(root, policy=LOCAL).sources
 
 
 # --- backend and cloud blocks ------------------------------------------------------------------
@@ -493,4 +496,4 @@ def test_results_do_not_depend_on_the_process_environment(monkeypatch: pytest.Mo
     monkeypatch.setitem(os.environ, "TG_STATE_PROJECT", "from-process")
 
     assert "from-process" not in str(scan("terragrunt_root_hcl").sources)
-    assert "from-process" in str(discover(TREES / "terragrunt_root_hcl").sources)
+    assert "from-process" in str(discover(TREES / "terragrunt_root_hcl", policy=LOCAL).sources)

@@ -647,12 +647,12 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "show -json with a numeric format_version",
         b'{"format_version": 1.0}',
-        "'format_version' must be a version string like \"1.0\", got number 1.0",
+        "'format_version' must be a version string like \"1.0\", got a number",
     ),
     (
         "show -json of an unknown major format",
         b'{"format_version": "2.0"}',
-        'unsupported `terraform show -json` format_version "2.0" (driftmgr reads 1.x)',
+        "unsupported `terraform show -json` format_version (driftmgr reads 1.x)",
     ),
     ("show -json values not an object", encode(show(values=[])), "'values' must be an object"),
     (
@@ -668,7 +668,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "show -json resource not an object",
         encode(show_resources("x")),
-        "values.root_module.resources[0] must be an object, got string",
+        "values.root_module.resources[0] must be an object, got a string",
     ),
     (
         "show -json unknown mode",
@@ -698,7 +698,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "show -json boolean index",
         encode(show_resources(show_resource(index=False))),
-        "values.root_module.resources[0]: 'index' must be an integer or a string, got false",
+        "values.root_module.resources[0]: 'index' must be an integer or a string, got a boolean",
     ),
     (
         "show -json resource values not an object",
@@ -709,7 +709,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
         "show -json sensitive leaf not a boolean",
         encode(show_resources(show_resource(sensitive_values={"tags": {"Name": "yes"}}))),
         'values.root_module.resources[0].sensitive_values["tags"]["Name"] must be a boolean, '
-        'an object or an array, got string "yes"',
+        "an object or an array, got a string",
     ),
     (
         "show -json sensitive leaf in a list not a boolean",
@@ -776,14 +776,14 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
         encode(show(values={"outputs": {"o": {"sensitive": False}}})),
         "values.outputs[\"o\"]: missing 'value'",
     ),
-    ("a string version", b'{"version": "4"}', "'version' must be an integer, got string \"4\""),
-    ("a boolean version", b'{"version": true}', "'version' must be an integer, got true"),
-    ("version 5", b'{"version": 5, "serial": 1}', "unsupported state version 5 (driftmgr reads"),
-    ("version 2", b'{"version": 2, "serial": 1}', "unsupported state version 2"),
+    ("a string version", b'{"version": "4"}', "'version' must be an integer, got a string"),
+    ("a boolean version", b'{"version": true}', "'version' must be an integer, got a boolean"),
+    ("version 5", b'{"version": 5, "serial": 1}', "unsupported state version (driftmgr reads"),
+    ("version 2", b'{"version": 2, "serial": 1}', "unsupported state version"),
     ("no serial", b'{"version": 4}', "missing 'serial'"),
     ("a string serial", encode(state(serial="17")), "'serial' must be a non-negative integer"),
     ("a negative serial", encode(state(serial=-1)), "'serial' must be a non-negative integer"),
-    ("a fractional serial", encode(state(serial=1.5)), "got number 1.5"),
+    ("a fractional serial", encode(state(serial=1.5)), "got a number"),
     ("a numeric lineage", encode(state(lineage=7)), "'lineage' must be a string"),
     ("a list terraform_version", encode(state(terraform_version=[])), "'terraform_version'"),
     ("resources not a list", encode(state(resources={})), "'resources' must be an array"),
@@ -791,7 +791,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "an unknown mode",
         encode(state(resources=[resource(mode="weird")])),
-        'resources[0]: \'mode\' must be either "managed" or "data", got string "weird"',
+        'resources[0]: \'mode\' must be either "managed" or "data", got a string',
     ),
     ("no type", encode(state(resources=[{"mode": "managed"}])), "resources[0]: missing 'type'"),
     ("an empty name", encode(state(resources=[resource(name="")])), "'name' must be a non-empty"),
@@ -828,7 +828,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "a boolean index key",
         encode(state(resources=[resource(instances=[instance(index_key=True)])])),
-        "resources[0].instances[0]: 'index_key' must be an integer or a string, got true",
+        "resources[0].instances[0]: 'index_key' must be an integer or a string, got a boolean",
     ),
     (
         "a fractional index key",
@@ -900,7 +900,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "a non-string dependency",
         encode(state(resources=[resource(instances=[instance(dependencies=["a.b", 3])])])),
-        "resources[0].instances[0].dependencies[1] must be a string, got number 3",
+        "resources[0].instances[0].dependencies[1] must be a string, got a number",
     ),
     ("outputs not an object", encode(state(outputs=[])), "'outputs' must be an object"),
     ("an output not an object", encode(state(outputs={"o": 1})), 'outputs["o"] must be an object'),
@@ -934,7 +934,7 @@ MALFORMED: list[tuple[str, bytes | str, str]] = [
     (
         "v3 unparseable key",
         b'{"version": 3, "serial": 1, "modules": [{"path": ["root"], "resources": {"x": {}}}]}',
-        'modules[0].resources["x"]: resource key must look like',
+        'modules[0].resources: key #0 must look like "type.name"',
     ),
     (
         "v3 primary not an object",
@@ -975,6 +975,39 @@ def test_input_that_is_not_a_readable_state_is_rejected_with_a_one_line_reason(
     message = str(caught.value)
     assert fragment in message
     assert "\n" not in message
+
+
+MARK = "hunter2-Z9"
+"""A value planted in documents that are not readable states: no message may repeat it."""
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"version": MARK},
+        {"version": 4, "serial": MARK},
+        {"version": 9, "serial": 1, "lineage": MARK},
+        {"format_version": f"9.{MARK}"},
+        {"format_version": "1.0", "values": {"root_module": {"resources": [MARK]}}},
+        state(resources=[resource(mode=MARK)]),
+        state(resources=[resource(provider=f'provider["{MARK}"')]),
+        state(resources=[resource(instances=[instance(index_key=[MARK])])]),
+        state(resources=[resource(instances=[instance(dependencies=[{MARK: MARK}])])]),
+        state(outputs={f"{MARK} with spaces": 1}),
+        {"version": 3, "serial": 1, "modules": [{"path": ["root"], "resources": {MARK: {}}}]},
+        {
+            "version": 3,
+            "serial": 1,
+            "modules": [{"path": ["root"], "resources": {"a_b.c": {"provider": MARK}}}],
+        },
+    ],
+)
+def test_no_message_quotes_a_value_from_the_document(document: dict[str, Any]) -> None:
+    # Messages reach API clients, and the bytes may be any file or response: they name the
+    # place and the expected kind, never what was found there.
+    with pytest.raises(StateFormatError) as caught:
+        parse_state(encode(document))
+    assert MARK not in str(caught.value)
 
 
 def test_malformed_json_is_located_by_line_and_column() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.discovery import discover
 from driftmgr.adapters.terraform.hcl import (
     Interpolation,
@@ -20,6 +21,8 @@ from driftmgr.adapters.terraform.hcl import (
 from driftmgr.adapters.terraform.terragrunt import RemoteState, Terragrunt
 
 TREES = Path(__file__).parent / "trees"
+# The local user's own CLI; a server's roots are tested in tests/integration/backends.
+LOCAL = SourcePolicy.local()
 INCLUDE_ROOT = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
 
 
@@ -37,7 +40,11 @@ def remote_state(config: str, backend: str = "s3") -> str:
 
 def evaluate(unit: Path, **environ: str) -> tuple[RemoteState | None, list[str]]:
     warnings: list[str] = []
-    tg = Terragrunt(environ, lambda path, message: warnings.append(f"{path.name}: {message}"))
+    tg = Terragrunt(
+        environ,
+        lambda path, message: warnings.append(f"{path.name}: {message}"),
+        readable=lambda path: True,
+    )
     return tg.remote_state(unit), warnings
 
 
@@ -300,7 +307,7 @@ def test_a_root_file_is_a_unit_only_when_it_has_a_terraform_source(tmp_path: Pat
         },
     )
 
-    uris = [s.uri for s in discover(tmp_path, environ={}).sources]
+    uris = [s.uri for s in discover(tmp_path, environ={}, policy=LOCAL).sources]
 
     # Sorted by file: app/terragrunt.hcl, then the root's own terragrunt.hcl.
     assert uris == ["tfstate+s3://b/app/terraform.tfstate", "tfstate+s3://b/./terraform.tfstate"]
@@ -310,14 +317,16 @@ def test_a_root_file_is_a_unit_only_when_it_has_a_terraform_source(tmp_path: Pat
 def test_a_lone_file_with_only_a_remote_state_is_not_a_unit(tmp_path: Path) -> None:
     write(tmp_path, {"terragrunt.hcl": remote_state('    bucket = "b"\n    key = "k"')})
 
-    assert discover(tmp_path, environ={}).sources == []
+    assert discover(tmp_path, environ={}, policy=LOCAL).sources == []
 
 
 def test_an_empty_backend_block_in_a_unit_is_left_to_terragrunt_to_fill() -> None:
     app = TREES / "terragrunt/live/prod/app"
     assert 'backend "s3" {}' in (app / "main.tf").read_text()
 
-    sources = [s for s in discover(TREES / "terragrunt").sources if "prod/app" in s.found_in]
+    sources = [
+        s for s in discover(TREES / "terragrunt", policy=LOCAL).sources if "prod/app" in s.found_in
+    ]
 
     assert [(s.kind, s.uri) for s in sources] == [
         ("terragrunt", "tfstate+s3://acme-tfstate/live/prod/app/terraform.tfstate")
@@ -336,7 +345,7 @@ def test_an_unparseable_root_file_is_one_warning_however_many_units_include_it(
         },
     )
 
-    result = discover(tmp_path, environ={})
+    result = discover(tmp_path, environ={}, policy=LOCAL)
 
     assert result.sources == []
     assert result.warnings == [

@@ -53,6 +53,7 @@ class ExpectedChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     actual: Any = msgspec.UNSET
     added: Any = msgspec.UNSET
     removed: Any = msgspec.UNSET
+    sensitive: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class ExpectedDrift(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -176,7 +177,7 @@ def _check_drift(expected: ExpectedDrift, item: DriftItem) -> None:
     assert sorted(actual) == sorted(c.path for c in expected.changes), where
     for want in expected.changes:
         got = actual[want.path]
-        for field in ("expected", "actual", "added", "removed"):
+        for field in ("expected", "actual", "added", "removed", "sensitive"):
             value = getattr(want, field)
             if value is not msgspec.UNSET:
                 assert getattr(got, field) == value, f"{where} {want.path}.{field}"
