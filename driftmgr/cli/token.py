@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -82,6 +84,20 @@ def _on_store(args: argparse.Namespace) -> Services:
     return services
 
 
+@contextmanager
+def _command_on_store(args: argparse.Namespace) -> Iterator[Services]:
+    """The store's services for one token command; a refused command is one CLI error line."""
+    from driftmgr.errors import CommandError
+
+    services = _on_store(args)
+    try:
+        yield services
+    except CommandError as e:
+        raise CliError(str(e)) from None
+    finally:
+        services.close()
+
+
 def _cause(services: Services) -> Cause:
     from driftmgr.domain.base import Cause
 
@@ -90,18 +106,12 @@ def _cause(services: Services) -> Cause:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     from driftmgr.commands.tokens import CreateToken, create_token
-    from driftmgr.errors import CommandError
 
-    services = _on_store(args)
-    try:
-        command = CreateToken(name=args.name, role=args.role)
-        try:
-            issued = create_token(services.backend, command, _cause(services))
-        except CommandError as e:
-            raise CliError(str(e)) from None
+    with _command_on_store(args) as services:
+        issued = create_token(
+            services.backend, CreateToken(name=args.name, role=args.role), _cause(services)
+        )
         bring_read_models_to(services, issued.position)
-    finally:
-        services.close()
     if args.output == "json":
         print_json(
             {"token": issued.token, "id": issued.id, "name": issued.name, "role": issued.role}
@@ -146,18 +156,12 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from driftmgr.commands.tokens import RevokeToken, revoke_token
-    from driftmgr.errors import CommandError
 
-    services = _on_store(args)
-    try:
-        command = RevokeToken(token=args.token, reason=args.reason)
-        try:
-            accepted = revoke_token(services.backend, command, _cause(services))
-        except CommandError as e:
-            raise CliError(str(e)) from None
+    with _command_on_store(args) as services:
+        accepted = revoke_token(
+            services.backend, RevokeToken(token=args.token, reason=args.reason), _cause(services)
+        )
         bring_read_models_to(services, accepted.position)
-    finally:
-        services.close()
     if args.output == "json":
         print_json({"id": accepted.id, "revoked": True})
     else:
