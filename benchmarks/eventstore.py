@@ -315,7 +315,8 @@ class _LogWriter:
             summarise,
         )
         from driftmgr.domain.drift_run import DriftRun
-        from driftmgr.domain.remediation_plan import RemediationPlan
+        from driftmgr.domain.remediation import DEFAULT_STRATEGIES, Target
+        from driftmgr.domain.remediation_plan import RemediationAction, RemediationPlan
 
         cause = self._cause()
         backend = self.backend
@@ -380,7 +381,28 @@ class _LogWriter:
         run.complete(report_sha256=digest, summary=summary, cause=cause)
         self._record(discovery, run)
         if items and cycle % 2 == 0:
-            self._record(RemediationPlan.plan(drift_run_id=run.id, drifts=items, cause=cause))
+            actions = [
+                RemediationAction(
+                    index=index,
+                    strategy=DEFAULT_STRATEGIES[item.kind],
+                    drift_kind=item.kind,
+                    address=item.address,
+                    target=Target(
+                        provider=item.provider,
+                        type=item.type,
+                        id=item.id or "",
+                        region=item.region or "",
+                    ),
+                    severity=item.severity,
+                    changes=item.changes,
+                    attributes=sorted({c.path.split(".", 1)[0] for c in item.changes}),
+                )
+                for index, item in enumerate(items)
+            ]
+            plan = RemediationPlan.plan(
+                drift_run_id=run.id, actions=actions, approval_threshold="high", cause=cause
+            )
+            self._record(plan)
 
     def _discovery(self, cycle: int) -> None:
         from driftmgr.domain.discovery_run import DiscoveryRun

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.eventstore.config import create_sql_engine, log_key
 from driftmgr.adapters.eventstore.signals import signal_for
-from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.adapters.providers.base import InventoryProvider, Remediator
 from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.commands.application import DriftmgrApplication
 from driftmgr.commands.backend import Backend, ProviderRegistry, utc_now
+from driftmgr.commands.ports import StateWriter, TerraformTool
+from driftmgr.commands.remediation import required_severity
 from driftmgr.jobs.queue import JobQueue
 from driftmgr.jobs.worker import Worker
 from driftmgr.projections.discoveries import DiscoveriesProjection
@@ -41,6 +44,51 @@ def _aws(*, account_roles: list[str] | None = None) -> InventoryProvider:
 
 def default_providers() -> dict[str, ProviderFactory]:
     return {"aws": _aws}
+
+
+def _aws_remediator() -> Remediator:
+    from driftmgr.adapters.providers.aws.remediation import AwsRemediator
+
+    return AwsRemediator()
+
+
+class LazyRemediators(Mapping[str, Remediator]):
+    """Provider name → remediator, each built on first use (their SDKs load slowly)."""
+
+    def __init__(self, factories: Mapping[str, Callable[[], Remediator]]) -> None:
+        self._factories = dict(factories)
+        self._built: dict[str, Remediator] = {}
+
+    def __getitem__(self, name: str) -> Remediator:
+        if name not in self._built:
+            self._built[name] = self._factories[name]()
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
+
+
+def default_remediators() -> Mapping[str, Remediator]:
+    return LazyRemediators({"aws": _aws_remediator})
+
+
+def default_state_writer(policy: SourcePolicy) -> StateWriter:
+    from driftmgr.adapters.terraform.state_writer import BackendStateWriter
+
+    return BackendStateWriter(policy)
+
+
+def default_terraform() -> TerraformTool:
+    from driftmgr.adapters.terraform.tool import TerraformCli
+
+    return TerraformCli()
+
+
+def _strategies(settings: Settings) -> dict[str, Any]:
+    return dict(settings.remediation_defaults)
 
 
 @dataclass
@@ -85,6 +133,9 @@ def bootstrap(
     worker_name: str | None = None,
     projection_batch_size: int = 500,
     source_policy: SourcePolicy | None = None,
+    remediators: Mapping[str, Remediator] | None = None,
+    state_writer: StateWriter | None = None,
+    terraform: TerraformTool | None = None,
 ) -> Services:
     """Every part, wired. ``source_policy`` decides what state sources commands may read; by
     default a server's (:meth:`SourcePolicy.server`: only the operator's roots and hosts). The
@@ -98,6 +149,11 @@ def bootstrap(
         providers=ProviderRegistry(providers if providers is not None else default_providers()),
         clock=clock,
         source_policy=policy,
+        remediators=remediators if remediators is not None else default_remediators(),
+        state_writer=state_writer if state_writer is not None else default_state_writer(policy),
+        terraform=terraform if terraform is not None else default_terraform(),
+        approval_threshold=required_severity(settings.approval_severity),
+        default_strategies=dict(_strategies(settings)),
     )
     views = create_sql_engine(settings, database="views")
     backend.views = views
@@ -117,7 +173,13 @@ def bootstrap(
         progress=progress,
         batch_size=projection_batch_size,
     )
-    worker = Worker(backend, JobQueue(views), views_progress=progress, name=worker_name)
+    worker = Worker(
+        backend,
+        JobQueue(views),
+        views_progress=progress,
+        name=worker_name,
+        lease=timedelta(seconds=settings.job_lease_seconds),
+    )
     read = ReadModels(create_read_engine(settings), progress)
     return Services(
         settings=settings, backend=backend, projections=projections, worker=worker, read=read

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CommandError", "Conflict", "InvalidCommand", "NotFound"]
+__all__ = ["CommandError", "Conflict", "Forbidden", "InvalidCommand", "NotFound"]
 
 
 class CommandError(Exception):
@@ -19,3 +19,7 @@ class NotFound(CommandError):
 
 class Conflict(CommandError):
     """The command clashes with the current state or a concurrent command (HTTP 409)."""
+
+
+class Forbidden(CommandError):
+    """The principal may not do this, whatever their role (approve their own plan: HTTP 403)."""

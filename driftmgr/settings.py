@@ -69,6 +69,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     from (``host``, ``host:port``, ``[IPv6]:port``, ``*.domain``, ``*``); none by default. Only
     a host listed exactly may resolve to a loopback, link-local or private address."""
 
+    job_lease_seconds: float = 300.0
+    """``DRIFTMGR_JOB_LEASE_SECONDS``: how long a worker's claim on a job lasts without a
+    heartbeat (renewed every third of it): a job whose worker died is retried after this."""
+    approval_severity: str = "high"
+    """``DRIFTMGR_APPROVAL_SEVERITY``: a remediation plan with a finding this severe or worse
+    (``low``, ``medium``, ``high``, ``critical``; ``none``: never) needs approval by someone
+    other than its requester. Plans that delete anything always do."""
+    remediation_defaults: tuple[tuple[str, str], ...] = ()
+    """``DRIFTMGR_REMEDIATION_DEFAULTS``: ``modified=accept,missing=forget,…``, the strategy
+    per finding kind when a plan names none."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -81,6 +92,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             allowed_hosts=tuple(
                 h.strip() for h in (env.get("DRIFTMGR_ALLOWED_HOSTS") or "").split(",") if h.strip()
             ),
+            job_lease_seconds=_lease_seconds(env),
+            approval_severity=_approval_severity(env),
+            remediation_defaults=_remediation_defaults(env),
             **_access_settings(env),
         )
         if settings.database_url is not None:
@@ -185,6 +199,52 @@ def _access_settings(env: Mapping[str, str]) -> _AccessSettings:
             env, "DRIFTMGR_CORS_ORIGINS", _ORIGIN, "an origin like https://ui.example[:port]"
         ),
     }
+
+
+_SEVERITIES = ("none", "low", "medium", "high", "critical")
+_KIND_STRATEGIES = {
+    "modified": ("revert", "accept"),
+    "missing": ("forget", "recreate"),
+    "unmanaged": ("import", "quarantine", "delete"),
+}
+
+
+def _lease_seconds(env: Mapping[str, str]) -> float:
+    text = env.get("DRIFTMGR_JOB_LEASE_SECONDS") or "300"
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 1 <= value <= 86400:  # also refuses nan and inf
+        raise ConfigurationError(
+            f"DRIFTMGR_JOB_LEASE_SECONDS: {text!r} is not a number of seconds from 1 to 86400"
+        )
+    return value
+
+
+def _approval_severity(env: Mapping[str, str]) -> str:
+    value = (env.get("DRIFTMGR_APPROVAL_SEVERITY") or "high").strip().lower()
+    if value not in _SEVERITIES:
+        raise ConfigurationError(
+            f"DRIFTMGR_APPROVAL_SEVERITY: {value!r} is not one of {', '.join(_SEVERITIES)}"
+        )
+    return value
+
+
+def _remediation_defaults(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in (env.get("DRIFTMGR_REMEDIATION_DEFAULTS") or "").split(","):
+        if not item.strip():
+            continue
+        kind, _, strategy = (part.strip().lower() for part in item.partition("="))
+        if strategy not in _KIND_STRATEGIES.get(kind, ()):
+            raise ConfigurationError(
+                f"DRIFTMGR_REMEDIATION_DEFAULTS: {item.strip()!r} is not KIND=STRATEGY "
+                "(modified=revert|accept, missing=forget|recreate, "
+                "unmanaged=import|quarantine|delete)"
+            )
+        pairs.append((kind, strategy))
+    return tuple(pairs)
 
 
 def _default_actor() -> str:

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from driftmgr import __version__
 from driftmgr.cli.api import EXIT_ERROR, CliError
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
+from driftmgr.cli.remediate import add_remediate_commands
 from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
 from driftmgr.cli.state import add_state_commands
 from driftmgr.cli.terminal import SafeFormatter, safe
@@ -136,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     report = drift.add_parser("report", parents=[common], help="print a drift run's report")
     report.add_argument("run_id")
     report.set_defaults(func=cmd_drift_report)
+
+    add_remediate_commands(sub, common)
 
     admin = sub.add_parser("admin", help="maintenance").add_subparsers(
         dest="admin_command", required=True, metavar="COMMAND"

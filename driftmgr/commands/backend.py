@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
-from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.adapters.providers.base import InventoryProvider, Remediator
 from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.commands.application import DriftmgrApplication
+from driftmgr.commands.ports import StateWriter, TerraformTool
+from driftmgr.domain.drift.report import Severity
+from driftmgr.domain.remediation import Strategy
 from driftmgr.domain.run import RetryPolicy
 from driftmgr.errors import InvalidCommand
 
@@ -65,3 +68,11 @@ class Backend:
     source_policy: SourcePolicy = field(default_factory=SourcePolicy)
     """What commands may read for a caller: by default nothing local and no client-named
     host (bootstrap gives a server the operator's roots and hosts, the local CLI its own)."""
+    remediators: Mapping[str, Remediator] = field(default_factory=dict)
+    """Provider name → what turns remediation strategies into that cloud's API calls."""
+    state_writer: StateWriter | None = None
+    terraform: TerraformTool | None = None
+    approval_threshold: Severity | None = "high"
+    """Plans with a finding this severe (or worse) need a second person's approval."""
+    default_strategies: Mapping[str, Strategy] = field(default_factory=dict)
+    """Finding kind → strategy when a plan names none (over the built-in defaults)."""

@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from driftmgr.adapters.providers.base import ProviderAuthError, ProviderError
-from driftmgr.errors import CommandError, Conflict, InvalidCommand, NotFound
+from driftmgr.errors import CommandError, Conflict, Forbidden, InvalidCommand, NotFound
 from driftmgr.projections.runner import ReadModelBehind
 from driftmgr.settings import ConfigurationError
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[Exception], int, str]] = [
     (NotFound, 404, "Not found"),
+    (Forbidden, 403, "Forbidden"),
     (Conflict, 409, "Conflict"),
     (InvalidCommand, 422, "Invalid command"),
     (ProviderAuthError, 502, "Cloud credentials rejected"),

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
 import msgspec
 
-from driftmgr.adapters.providers.base import InventoryProvider
+from driftmgr.adapters.providers.base import InventoryProvider, Remediator
 from driftmgr.adapters.terraform.state import parse_state
 from driftmgr.commands.backend import Backend
 from driftmgr.domain.base import Cause
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.ignore import IgnoreRules
-from driftmgr.domain.drift.report import DriftScope, ReportBody, ReportSource
+from driftmgr.domain.drift.report import DriftItem, DriftScope, ReportBody, ReportSource
 from driftmgr.domain.drift.scope import is_global_type
 from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.remediation import options_for
 from driftmgr.domain.resources import GLOBAL_REGION, ScanOutcome, StateResource
 from driftmgr.domain.state_file import StateFile
 from driftmgr.jobs.discovery import scan_into
@@ -77,10 +79,26 @@ def run_drift_detection(
         tags=run.tags or None,
     )
     findings = detect_drift(state_resources, outcomes, scope, ignore)
-    body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=findings.items)
+    drifts = [with_options(item, backend.remediators.get(item.provider)) for item in findings.items]
+    body = ReportBody(sources=sources, scope=scope, summary=findings.summary, drifts=drifts)
     digest = backend.blobs.put(_encoder.encode(body))
     run.complete(report_sha256=digest, summary=findings.summary, cause=cause)
     backend.app.record(run)
+
+
+def with_options(item: DriftItem, remediator: Remediator | None) -> DriftItem:
+    """The finding with the remediation strategies that fit it, as far as driftmgr can
+    carry them out for its type."""
+    if item.kind == "unobserved":
+        return item
+    attributes = {re.split(r"[.\[]", c.path, maxsplit=1)[0] for c in item.changes}
+    options = options_for(
+        item,
+        revertible=remediator is not None and remediator.revertible(item.type, attributes),
+        quarantinable=remediator is not None and remediator.quarantinable(item.type),
+        deletable=remediator is not None and remediator.deletable(item.type),
+    )
+    return msgspec.structs.replace(item, options=list(options))
 
 
 def _reuse_inventory(

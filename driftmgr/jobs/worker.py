@@ -23,11 +23,13 @@ from driftmgr.commands.backend import Backend
 from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.remediation_run import RemediationRun
 from driftmgr.domain.run import TERMINAL, Run
 from driftmgr.errors import CommandError
 from driftmgr.jobs.discovery import run_discovery
 from driftmgr.jobs.drift import run_drift_detection
 from driftmgr.jobs.queue import Claim, JobQueue
+from driftmgr.jobs.remediation import run_remediation
 
 __all__ = ["JOB_RUNNERS", "Worker"]
 
@@ -40,6 +42,7 @@ JobRunner = Callable[[Backend, Any, Cause, threading.Event], None]
 JOB_RUNNERS: dict[type[Run], JobRunner] = {
     DriftRun: run_drift_detection,
     DiscoveryRun: run_discovery,
+    RemediationRun: run_remediation,
 }
 
 #: Failures that another attempt cannot fix.

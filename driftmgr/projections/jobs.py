@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.remediation_run import RemediationRun
 from driftmgr.domain.run import CancellationRequest, Run
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
@@ -49,7 +50,7 @@ class JobsProjection(Projection):
             .values(updated_at=event.timestamp, **values)
         )
 
-    @handles(DriftRun.Requested, DiscoveryRun.Requested)
+    @handles(DriftRun.Requested, DiscoveryRun.Requested, RemediationRun.Requested)
     def requested(self, conn: Connection, event: Any, position: int) -> None:
         if getattr(event, "drift_run_id", None) is not None:
             return  # a drift run's own inventory runs inside that drift job
@@ -94,6 +95,6 @@ class JobsProjection(Projection):
     def cancelled(self, conn: Connection, event: Any, position: int) -> None:
         self._update(conn, event, status="cancelled", lease_owner=None, lease_expires_at=None)
 
-    @handles(DriftRun.Completed, DiscoveryRun.Completed)
+    @handles(DriftRun.Completed, DiscoveryRun.Completed, RemediationRun.Completed)
     def completed(self, conn: Connection, event: Any, position: int) -> None:
         self._update(conn, event, status="completed", lease_owner=None, lease_expires_at=None)

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,12 +82,12 @@ def existing_store(data_dir: Path) -> Path:
 def driftmgr(data_dir: Path) -> Callable[..., Ran]:
     """Run the installed `driftmgr` console script in a subprocess with this test's env."""
 
-    def run(*args: str, timeout: float = 120) -> Ran:
+    def run(*args: str, timeout: float = 120, env: Mapping[str, str] | None = None) -> Ran:
         done = subprocess.run(
             [DRIFTMGR, *args],
             capture_output=True,
             text=True,
-            env=dict(os.environ),
+            env={**os.environ, **(env or {})},
             timeout=timeout,
             check=False,
         )

@@ -85,7 +85,8 @@ def test_drift_check_over_http_matches_the_contract_and_plans_a_remediation(
         f"/api/v1/remediation-plans/{planned.json()['id']}",
         params={"min_position": planned.json()["position"]},
     ).json()
-    assert {a["action"] for a in plan["actions"]} == {"update", "recreate", "import"}
+    # The default strategy of each kind (modified, missing, unmanaged).
+    assert {a["strategy"] for a in plan["actions"]} == {"revert", "forget", "import"}
     assert len(plan["preview"]) == len(report["drifts"])
 
     resources = client.get("/api/v1/resources", params={"type": "aws_instance"}).json()

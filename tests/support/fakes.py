@@ -1,6 +1,7 @@
-"""In-memory stand-ins for the cloud side of the InventoryProvider port.
+"""In-memory stand-ins for the cloud side of the ports (inventory, remediation, state
+backends).
 
-They implement the same protocol as the real adapters and record what was asked, for tests
+They implement the same protocols as the real adapters and record what was asked, for tests
 of job mechanics that need a cloud to misbehave on cue. Everything driftmgr owns is real.
 """
 
@@ -9,10 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import msgspec
+
 from driftmgr.adapters.providers.base import OnScanned, ProviderUnreachableError
+from driftmgr.adapters.terraform.backends import SourceError
+from driftmgr.commands.ports import StateWriteResult
+from driftmgr.domain.remediation import ApiCall, NotRemediable, Target
 from driftmgr.domain.resources import LiveResource, ScanOutcome
 
 AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
@@ -142,3 +148,92 @@ def dump_tables(engine: Any, tables: Sequence[Any]) -> dict[str, list[tuple[Any,
             )
             for t in tables
         }
+
+
+class FakeRemediator:
+    """Sets VPC attributes on a :class:`FakeCloud`; records every call it executes."""
+
+    name = "aws"
+
+    def __init__(self, cloud: FakeCloud) -> None:
+        self.cloud = cloud
+        self.executed: list[ApiCall] = []
+        self.before_call: Callable[[ApiCall], None] | None = None
+
+    def revertible(self, resource_type: str, attributes: Any) -> bool:
+        return resource_type == "aws_vpc" and set(attributes) <= {"tags", "cidr_block"}
+
+    def quarantinable(self, resource_type: str) -> bool:
+        return resource_type == "aws_vpc"
+
+    def deletable(self, resource_type: str) -> bool:
+        return resource_type == "aws_vpc"
+
+    def revert_calls(
+        self,
+        target: Target,
+        desired: Mapping[str, Any],
+        actual: Mapping[str, Any],
+        attributes: Sequence[str],
+    ) -> list[ApiCall]:
+        calls = []
+        for name in attributes:
+            if name not in ("tags", "cidr_block"):
+                raise NotRemediable(f"no recipe for {name}")
+            if desired.get(name) != actual.get(name):
+                params = {"id": target.id, "name": name, "value": desired.get(name)}
+                calls.append(_call("set", target, params))
+        return calls
+
+    def quarantine_calls(
+        self, target: Target, actual: Mapping[str, Any], marker: str
+    ) -> tuple[list[ApiCall], list[str]]:
+        tags = {**actual.get("tags", {}), "driftmgr:quarantined": marker}
+        return [_call("set", target, {"id": target.id, "name": "tags", "value": tags})], ["tags"]
+
+    def delete_calls(self, target: Target, actual: Mapping[str, Any]) -> list[ApiCall]:
+        return [_call("delete", target, {"id": target.id})]
+
+    def execute(self, call: ApiCall) -> Any:
+        if self.before_call is not None:
+            self.before_call(call)
+        self.executed.append(call)
+        resources = self.cloud.resources
+        index = next(i for i, r in enumerate(resources) if r.id == call.params["id"])
+        if call.operation == "delete":
+            del resources[index]
+            return None
+        live = resources[index]
+        attributes = {**live.attributes, call.params["name"]: call.params["value"]}
+        resources[index] = msgspec.structs.replace(live, attributes=attributes)
+        return None
+
+
+def _call(operation: str, target: Target, params: dict[str, Any]) -> ApiCall:
+    return ApiCall(service="fake", operation=operation, region=target.region, params=params)
+
+
+class FakeStates:
+    """State documents in memory, written as a locking backend would be (one at a time)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, bytes] = {}
+        self.writes = 0
+
+    def read(self, source: str) -> bytes:
+        try:
+            return self.documents[source]
+        except KeyError:
+            raise SourceError(f"{source}: no such state") from None
+
+    def write(self, source: str, update: Callable[[bytes], bytes], *, who: str) -> StateWriteResult:
+        before = self.read(source)
+        after = update(before)
+        self.documents[source] = after
+        self.writes += 1
+        return StateWriteResult(before=before, after=after)
+
+
+def tagged_vpc(id_: str, tags: dict[str, str]) -> Any:
+    live = vpc(id_)
+    return msgspec.structs.replace(live, attributes={**live.attributes, "tags": tags})

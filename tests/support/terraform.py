@@ -130,6 +130,11 @@ class TerraformProject:
         self._env: dict[str, str] = _GENERATOR._terraform_env(cli_config, endpoint)
 
     @property
+    def env(self) -> dict[str, str]:
+        """What terraform needs to run here (``TF_VAR_endpoint``, the CLI configuration)."""
+        return dict(self._env)
+
+    @property
     def state_path(self) -> Path:
         return self.dir / "terraform.tfstate"
 
@@ -153,6 +158,19 @@ class TerraformProject:
     def init_and_apply(self) -> None:
         self.run("init", "-input=false", "-no-color")
         self.run("apply", "-auto-approve", "-input=false", "-no-color")
+
+    def copy(self, destination: Path) -> TerraformProject:
+        """This project, initialised and with its state, in ``destination``: to try code on."""
+        shutil.copytree(self.dir, destination, ignore=shutil.ignore_patterns("*.plan"))
+        twin = object.__new__(TerraformProject)
+        twin.dir, twin._env = destination, self._env
+        return twin
+
+    def settle(self) -> None:
+        """``terraform apply -refresh-only``: the state takes what the provider reads back
+        right after creating (a bucket's versioning set by its own resource, ``tags = {}``),
+        so that only later changes count as drift."""
+        self.run("apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
 
     def ids(self) -> dict[str, str]:
         """Managed resources' ids in the state, by address (``aws_s3_bucket.b["a"]``)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Protocol
 
+from driftmgr.domain.remediation import ApiCall, Target
 from driftmgr.domain.resources import ScanOutcome
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "ProviderAuthError",
     "ProviderError",
     "ProviderUnreachableError",
+    "RemediationCallError",
+    "Remediator",
 ]
 
 #: Called once per (type, region) as soon as that listing has finished or failed.
@@ -75,3 +78,58 @@ class InventoryProvider(Protocol):
         ``scan`` stops it too (raising ``CancelledError``).
         """
         ...
+
+
+class Remediator(Protocol):
+    """Turns a strategy for one cloud object into API calls, and makes those calls.
+
+    Planning (``*_calls``, ``revertible`` …) is pure: it reads only its arguments, so a plan's
+    preview is exactly what :meth:`execute` will do. ``desired``/``actual`` are attribute maps
+    in terraform-provider shape (a state's attributes, tags from ``tags_all``, or a
+    :class:`~driftmgr.domain.resources.LiveResource`'s attributes); ``attributes`` names the
+    top-level attributes to bring from ``actual`` to ``desired``. Planning raises
+    :class:`~driftmgr.domain.remediation.NotRemediable` with the reason when it cannot.
+    """
+
+    name: str
+
+    def revertible(self, resource_type: str, attributes: Collection[str]) -> bool:
+        """Whether :meth:`revert_calls` can restore every one of ``attributes``."""
+        ...
+
+    def quarantinable(self, resource_type: str) -> bool: ...
+
+    def deletable(self, resource_type: str) -> bool: ...
+
+    def revert_calls(
+        self,
+        target: Target,
+        desired: Mapping[str, Any],
+        actual: Mapping[str, Any],
+        attributes: Sequence[str],
+    ) -> list[ApiCall]:
+        """Calls that make ``attributes`` of ``target`` what ``desired`` says (none when
+        they already are)."""
+        ...
+
+    def quarantine_calls(
+        self, target: Target, actual: Mapping[str, Any], marker: str
+    ) -> tuple[list[ApiCall], list[str]]:
+        """Calls that tag ``target`` ``driftmgr:quarantined=<marker>`` and stop or disable
+        it where its type allows; and the top-level attributes those calls change (what a
+        rollback restores)."""
+        ...
+
+    def delete_calls(self, target: Target, actual: Mapping[str, Any]) -> list[ApiCall]:
+        """Calls that delete ``target``, guarded (never a non-empty bucket, a volume with
+        data, a KMS key without its waiting period)."""
+        ...
+
+    def execute(self, call: ApiCall) -> Any:
+        """Make one call (checking its guard first). Raises :class:`RemediationCallError`
+        with a one-line message a user can act on."""
+        ...
+
+
+class RemediationCallError(ProviderError):
+    """A remediation call failed or its guard refused; the message says which and why."""

@@ -17,7 +17,7 @@ findings. Nothing here does IO, reads a clock or makes ids. The steps, in order:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -44,7 +44,14 @@ from driftmgr.domain.resources import (
     StateResource,
 )
 
-__all__ = ["SENSITIVE_VALUE", "Findings", "canonical_key", "compare_attributes", "detect_drift"]
+__all__ = [
+    "SENSITIVE_VALUE",
+    "Findings",
+    "canonical_key",
+    "compare_attributes",
+    "compare_maps",
+    "detect_drift",
+]
 
 _KIND_ORDER: dict[DriftKind, int] = {"modified": 0, "missing": 1, "unmanaged": 2, "unobserved": 3}
 _NO_RULES = IgnoreRules.empty()
@@ -373,6 +380,37 @@ def compare_attributes(
     and shown redacted: a changed secret is a change whose values read ``(sensitive)``.
     """
     return redact(_changes(resource, live, skip), resource.sensitive_paths, resource.type)
+
+
+def compare_maps(
+    resource_type: str,
+    expected: Mapping[str, Any],
+    actual: Mapping[str, Any],
+    *,
+    only: Collection[str] | None = None,
+) -> list[DriftChange]:
+    """Where ``actual`` differs from ``expected`` under ``resource_type``'s rules, unredacted.
+
+    For remediation: a target observed twice, or observed against what an action should have
+    made it. ``only`` limits the comparison to those top-level attributes.
+    """
+    resource = StateResource(
+        address="",
+        mode="managed",
+        type=resource_type,
+        name="",
+        provider="",
+        provider_config="",
+        attributes=dict(expected),
+    )
+    live = LiveResource(
+        type=resource_type,
+        id="",
+        provider="",
+        region="",
+        attributes={k: v for k, v in actual.items() if only is None or k in only},
+    )
+    return _changes(resource, live)
 
 
 def _changes(

@@ -63,6 +63,9 @@ class DriftItem(msgspec.Struct, frozen=True, kw_only=True):
     severity: Severity
     changes: list[DriftChange] = msgspec.field(default_factory=list)
     reason: str | None = None
+    options: list[str] = msgspec.field(default_factory=list)
+    """The remediation strategies that fit this finding (``revert``, ``accept``, …), most
+    usual first; empty for an unobserved one."""
 
 
 class DriftSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from driftmgr.bootstrap import Services, bootstrap
 from driftmgr.commands.drift import DetectDrift, StateInput, detect_drift
-from driftmgr.commands.remediation import StartRemediation, start_remediation
+from driftmgr.commands.remediation import CreateRemediationPlan, create_remediation_plan
 from driftmgr.commands.state import ImportState, import_state
 from driftmgr.commands.tokens import CreateToken, RevokeToken, create_token, revoke_token
 from driftmgr.domain.base import Cause
@@ -34,7 +34,8 @@ VIEW_TABLES = [
     "discovery_scans",
     "inventory",
     "drift_runs",
-    "remediation_plans",
+    "remediation_plan_views",
+    "remediation_plan_events",
     "api_tokens",
 ]
 
@@ -70,7 +71,9 @@ def record_a_drift_check(services: Services, cidr: str = "10.1.0.0/16") -> None:
     services.worker.run_pending()
     services.projections.catch_up()
     with contextlib.suppress(InvalidCommand):  # nothing to remediate when nothing drifted
-        start_remediation(services.backend, StartRemediation(drift_run_id=accepted.id), CAUSE)
+        create_remediation_plan(
+            services.backend, CreateRemediationPlan(drift_run_id=accepted.id), CAUSE
+        )
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from driftmgr.domain.base import Cause
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift.report import DriftChange, DriftItem, DriftSummary
 from driftmgr.domain.drift_run import DriftRun
-from driftmgr.domain.remediation_plan import RemediationPlan
+from driftmgr.domain.remediation import ApiCall, Target
+from driftmgr.domain.remediation_plan import ActionSnapshot, RemediationAction, RemediationPlan
 from driftmgr.domain.run import RunNotRunnable
 from driftmgr.domain.state_file import StateFile, StateVersion
 
@@ -159,13 +160,66 @@ def state_files(draw: st.DrawFn) -> StateFile:
     return state
 
 
+calls = st.builds(
+    ApiCall,
+    service=st.sampled_from(["ec2", "s3"]),
+    operation=names,
+    region=st.just("us-east-1"),
+    params=st.dictionaries(names, json_values, max_size=3),
+)
+
+
+@st.composite
+def actions(draw: st.DrawFn, index: int) -> RemediationAction:
+    item = draw(items)
+    return RemediationAction(
+        index=index,
+        strategy=draw(st.sampled_from(["revert", "quarantine", "import", "delete"])),
+        drift_kind=item.kind,
+        address=item.address,
+        target=Target(provider="aws", type=item.type, id=item.id or "", region="us-east-1"),
+        severity=item.severity,
+        changes=item.changes,
+        attributes=draw(st.lists(names, max_size=2)),
+        calls=draw(st.lists(calls, max_size=2)),
+        observed=draw(st.none() | st.dictionaries(names, json_values, max_size=3)),
+    )
+
+
 @st.composite
 def plans(draw: st.DrawFn) -> RemediationPlan:
-    return RemediationPlan.plan(
+    count = draw(st.integers(1, 3))
+    plan = RemediationPlan.plan(
         drift_run_id=draw(st.uuids()),
-        drifts=draw(st.lists(items, min_size=1, max_size=4)),
-        cause=draw(causes),
+        actions=[draw(actions(i)) for i in range(count)],
+        approval_threshold=draw(st.sampled_from([None, "low", "critical"])),
+        cause=Cause(actor="planner"),
     )
+    if draw(st.booleans()):
+        plan.approve(reason=draw(st.none() | names), cause=Cause(actor="approver"))
+        plan.request_apply(run_id=draw(st.uuids()), continue_on_error=False, cause=draw(causes))
+        snapshots = [
+            ActionSnapshot(
+                index=a.index,
+                exists=draw(st.booleans()),
+                attributes=draw(st.dictionaries(names, json_values, max_size=3)),
+            )
+            for a in plan.actions
+        ]
+        plan.take_snapshot(targets=snapshots, states=[], cause=draw(causes))
+        for action in plan.actions:
+            if draw(st.booleans()):
+                plan.record_applied(
+                    action.index,
+                    calls=draw(st.lists(calls, max_size=2)),
+                    before=draw(st.dictionaries(names, json_values, max_size=2)),
+                    after=draw(st.dictionaries(names, json_values, max_size=2)),
+                    cause=draw(causes),
+                )
+            else:
+                plan.record_aborted(action.index, reason=draw(names), cause=draw(causes))
+        plan.finish_apply(draw(causes))
+    return plan
 
 
 @settings(max_examples=150, deadline=None)
@@ -195,3 +249,40 @@ def test_a_record_missing_a_required_field_fails_to_decode_loudly() -> None:
     )
     with pytest.raises(MapperDeserialisationError, match="priority"):
         mapper.to_domain_event(damaged)
+
+
+def test_a_plan_stored_before_strategies_existed_still_loads() -> None:
+    # The payload a planning-only driftmgr stored (its `Planned` had a text preview).
+    plan_id = UUID(int=7)
+    old = {
+        "originator_topic": "driftmgr.domain.remediation_plan:RemediationPlan",
+        "timestamp": "2026-11-01T10:00:00+00:00",
+        "drift_run_id": str(UUID(int=8)),
+        "actions": [
+            {
+                "action": "update",
+                "drift_kind": "modified",
+                "address": "aws_vpc.main",
+                "type": "aws_vpc",
+                "id": "vpc-1",
+                "region": "us-east-1",
+                "severity": "low",
+                "changes": [{"path": "tags.Owner", "expected": "a", "actual": "b"}],
+                "description": "re-apply aws_vpc.main",
+            }
+        ],
+        "preview": ["  update  re-apply aws_vpc.main"],
+        "actor": "old@driftmgr",
+        "correlation_id": str(UUID(int=9)),
+    }
+    stored = StoredEvent(
+        originator_id=plan_id,
+        originator_version=1,
+        topic="driftmgr.domain.remediation_plan:RemediationPlan.Planned",
+        state=zlib.compress(msgspec.json.encode(old)),
+    )
+    plan = mapper.to_domain_event(stored).mutate(None)
+    assert isinstance(plan, RemediationPlan)
+    (action,) = plan.actions
+    assert (action.strategy, action.target.id, action.calls) == ("revert", "vpc-1", [])
+    assert plan.requires_approval and plan.planned_by == "old@driftmgr"

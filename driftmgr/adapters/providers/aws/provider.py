@@ -223,6 +223,10 @@ class AwsProvider:
                 f"AWS {service.upper()} call to {endpoint} failed: {one_line(exc)}"
             ) from None
 
+    def default_region(self) -> str:
+        """The region the SDK's configuration names (``us-east-1`` when none)."""
+        return self._default_region()
+
     def _default_region(self) -> str:
         try:
             region = boto3.Session(profile_name=self._profile).region_name

@@ -16,6 +16,10 @@ standard chain. SDKs are imported on first use of their backend.
 Every call takes the :class:`SourcePolicy` that decides what may be read (local paths under
 the operator's roots, hosts and addresses, credentials bound to their origin): it is required,
 so that no caller can forget it. See :mod:`driftmgr.adapters.terraform.backends.policy`.
+
+:func:`write_state` writes a new snapshot under the backend's own lock, as Terraform locks it
+(:mod:`driftmgr.adapters.terraform.backends.write`); only it takes the write options
+``?dynamodb_table=``, ``?use_lockfile=``, ``?lock=none`` (s3) and ``?lock_address=`` … (http).
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceNotAllowed,
     SourceNotFound,
     SourceUnreachable,
+    StateLocked,
 )
 from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.backends.uri import Source, StateObject
+from driftmgr.adapters.terraform.backends.write import StateWrite, write_state
 
 __all__ = [
     "InvalidSourceURI",
@@ -39,10 +45,13 @@ __all__ = [
     "SourceNotFound",
     "SourcePolicy",
     "SourceUnreachable",
+    "StateLocked",
     "StateObject",
+    "StateWrite",
     "canonical_uri",
     "expand_sources",
     "fetch_state",
+    "write_state",
 ]
 
 

@@ -4,14 +4,20 @@ In order: ``AZURE_STORAGE_CONNECTION_STRING`` (which must be for the URI's accou
 ``ARM_ACCESS_KEY`` (the account key), ``ARM_SAS_TOKEN``, else ``DefaultAzureCredential``
 (environment, workload or managed identity, Azure CLI…) against
 ``https://{account}.blob.core.windows.net``.
+
+Writes lock as terraform's azurerm backend does: an infinite lease on the state blob (created
+empty if it does not exist), whose ID is the lock ID, and the lock info, base64-encoded, in
+the blob's ``terraformlockid`` metadata; the state is uploaded under the lease, keeping the
+metadata; unlocking drops that metadata entry and releases the lease.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
@@ -19,12 +25,20 @@ from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
     HttpResponseError,
+    ResourceExistsError,
     ResourceNotFoundError,
     ServiceRequestError,
     ServiceResponseError,
 )
 from azure.identity import DefaultAzureCredential
-from azure.storage.blob import BlobServiceClient, ContainerClient, LinearRetry
+from azure.storage.blob import (
+    BlobClient,
+    BlobLeaseClient,
+    BlobServiceClient,
+    ContainerClient,
+    ContentSettings,
+    LinearRetry,
+)
 
 from driftmgr.adapters.terraform.backends.errors import (
     SourceAccessDenied,
@@ -34,8 +48,11 @@ from driftmgr.adapters.terraform.backends.errors import (
 )
 from driftmgr.adapters.terraform.backends.globs import KeyGlob, literal_prefix
 from driftmgr.adapters.terraform.backends.uri import AZURE_WORKSPACE_SEPARATOR, Source, StateObject
+from driftmgr.adapters.terraform.backends.write import LockInfo, held, locked_error
 
-__all__ = ["expand", "fetch"]
+__all__ = ["LOCK_METADATA_KEY", "expand", "fetch", "locked"]
+
+LOCK_METADATA_KEY = "terraformlockid"  # terraform's lockInfoMetaKey
 
 
 _CREDENTIALS_HINT = (
@@ -161,3 +178,96 @@ def _translate(src: Source, error: AzureError, endpoint: str) -> SourceError:
     return SourceError(
         f"{src.display}: Azure Blob Storage error {code or status or type(error).__name__}"
     )
+
+
+# --- writing -------------------------------------------------------------------------------
+
+_JSON = ContentSettings(content_type="application/json")
+
+
+@contextmanager
+def locked(src: Source, info: LockInfo) -> Iterator[_AzureState]:
+    with ExitStack() as stack:
+        container = _container(src, stack)
+        blob = container.get_blob_client(src.path)
+        endpoint = _endpoint(container)
+        created = False
+        try:
+            try:
+                lease = blob.acquire_lease(lease_duration=-1, lease_id=info.id)
+            except ResourceNotFoundError as e:
+                if getattr(e, "error_code", None) == "ContainerNotFound":
+                    raise
+                # As terraform does: an empty blob to hold the lease (and the lock info).
+                with suppress(ResourceExistsError):
+                    blob.upload_blob(b"", overwrite=False, content_settings=_JSON)
+                    created = True
+                lease = blob.acquire_lease(lease_duration=-1, lease_id=info.id)
+        except HttpResponseError as e:
+            if e.status_code == 409:  # LeaseAlreadyPresent
+                raise locked_error(src, _lock_info(blob)) from None
+            raise _translate(src, e, endpoint) from None
+        except AzureError as e:
+            raise _translate(src, e, endpoint) from None
+        info = info.at(f"{src.container}/{src.path}")
+        state = _AzureState(src, blob, lease, endpoint)
+
+        def release() -> None:
+            if created and not state.written:
+                blob.delete_blob(lease=lease)  # the empty blob was ours alone
+                return
+            metadata = dict(blob.get_blob_properties(lease=lease).metadata or {})
+            metadata.pop(LOCK_METADATA_KEY, None)
+            blob.set_blob_metadata(metadata, lease=lease)
+            lease.release()
+
+        with held(src, release, lease.id):
+            state.set_lock_info(info)
+            yield state
+
+
+class _AzureState:
+    def __init__(self, src: Source, blob: BlobClient, lease: BlobLeaseClient, endpoint: str):
+        self._src = src
+        self._blob = blob
+        self._lease = lease
+        self._endpoint = endpoint
+        self._metadata: dict[str, str] = {}
+        self.written = False
+
+    def set_lock_info(self, info: LockInfo) -> None:
+        try:
+            properties = self._blob.get_blob_properties(lease=self._lease)
+            self._metadata = dict(properties.metadata or {})
+            self._metadata[LOCK_METADATA_KEY] = base64.b64encode(info.to_json()).decode()
+            self._blob.set_blob_metadata(self._metadata, lease=self._lease)
+        except AzureError as e:
+            raise _translate(self._src, e, self._endpoint) from None
+
+    def read(self) -> bytes:
+        try:
+            data: bytes = self._blob.download_blob(lease=self._lease).readall()
+        except AzureError as e:
+            raise _translate(self._src, e, self._endpoint) from None
+        return data
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._blob.upload_blob(
+                data,
+                overwrite=True,
+                lease=self._lease,
+                metadata=self._metadata,  # the lock info stays until the unlock, as in terraform
+                content_settings=_JSON,
+            )
+        except AzureError as e:
+            raise _translate(self._src, e, self._endpoint) from None
+        self.written = True
+
+
+def _lock_info(blob: BlobClient) -> LockInfo | None:
+    try:
+        raw = (blob.get_blob_properties().metadata or {}).get(LOCK_METADATA_KEY)
+        return LockInfo.parse(base64.b64decode(raw, validate=True)) if raw else None
+    except (AzureError, ValueError):
+        return None

@@ -1,4 +1,4 @@
-"""Why a state source could not be read. Every message is one line naming the source."""
+"""Why a state source could not be read or written. Every message is one line naming the source."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ __all__ = [
     "SourceNotAllowed",
     "SourceNotFound",
     "SourceUnreachable",
+    "StateLocked",
 ]
 
 
@@ -40,3 +41,12 @@ class SourceNotAllowed(SourceError):
     """The source policy refuses it: a local path outside the operator's state roots, a host
     not in the allowed list, an address that is not public. The message never says whether
     the path or host exists."""
+
+
+class StateLocked(SourceError):
+    """Another holder has the state's lock (terraform, or another driftmgr): nothing was
+    written. The message names the holder, since when, and the lock ID to force-unlock."""
+
+    def __init__(self, message: str, *, lock_id: str | None = None) -> None:
+        super().__init__(message)
+        self.lock_id = lock_id

@@ -2,12 +2,18 @@
 
 With ``STORAGE_EMULATOR_HOST`` set (an emulator such as gcp-storage-emulator), the client
 sends anonymous requests: emulators check no credentials, and ADC may not exist there.
+
+Writes lock as terraform's gcs backend does: the lock object ``<state minus .tfstate>.tflock``
+holds the lock info and is created only if absent (``ifGenerationMatch=0``); its generation
+is the lock ID, and it is deleted only at that generation. The state is written only over
+the generation read under the lock.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import google.auth.exceptions
 from google.api_core import exceptions as api
@@ -24,8 +30,9 @@ from driftmgr.adapters.terraform.backends.errors import (
 )
 from driftmgr.adapters.terraform.backends.globs import KeyGlob, directory_prefix, literal_prefix
 from driftmgr.adapters.terraform.backends.uri import Source, StateObject
+from driftmgr.adapters.terraform.backends.write import LockInfo, held, locked_error
 
-__all__ = ["expand", "fetch"]
+__all__ = ["expand", "fetch", "lock_object_name", "locked"]
 
 _EMULATOR_PROJECT = "driftmgr-emulator"
 # (connect, read) seconds per request, and at most ~10 s of retrying transient failures
@@ -165,3 +172,90 @@ def _translate(src: Source, error: Exception) -> SourceError:
     return SourceError(
         f"{src.display}: Google Cloud Storage request failed: {type(error).__name__}"
     )
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def lock_object_name(name: str) -> str:
+    """The lock object terraform's gcs backend uses for the state object ``name``."""
+    return name.removesuffix(".tfstate") + ".tflock"
+
+
+@contextmanager
+def locked(src: Source, info: LockInfo) -> Iterator[_GcsState]:
+    client = _client(src)
+    bucket = client.bucket(src.authority)
+    lock = bucket.blob(lock_object_name(src.path))
+    info = info.at(f"gs://{src.authority}/{lock.name}")
+    try:
+        lock.upload_from_string(
+            info.to_json(),
+            content_type="application/json",
+            if_generation_match=0,
+            timeout=_TIMEOUT,
+            retry=_RETRY,
+        )
+    except api.PreconditionFailed:
+        raise locked_error(src, _lock_info(lock)) from None
+    except _ERRORS as e:
+        raise _translate(src, e) from None
+    generation = lock.generation
+    lock_id = str(generation)  # terraform's lock ID here is the lock object's generation
+
+    def release() -> None:
+        lock.delete(if_generation_match=generation, timeout=_TIMEOUT, retry=_RETRY)
+
+    with held(src, release, lock_id):
+        yield _GcsState(src, bucket)
+
+
+class _GcsState:
+    def __init__(self, src: Source, bucket: storage.Bucket) -> None:
+        self._src = src
+        self._bucket = bucket
+        self._generation = 0
+
+    def read(self) -> bytes:
+        try:
+            blob = self._bucket.get_blob(self._src.path, timeout=_TIMEOUT, retry=_RETRY)
+            if blob is None:
+                self._generation = 0
+                return b""
+            self._generation = int(blob.generation or 0)
+            data: bytes = blob.download_as_bytes(
+                if_generation_match=self._generation, timeout=_TIMEOUT, retry=_RETRY
+            )
+        except _ERRORS as e:
+            raise _translate(self._src, e) from None
+        return data
+
+    def write(self, data: bytes) -> None:
+        blob = self._bucket.blob(self._src.path)
+        try:
+            blob.upload_from_string(
+                data,
+                content_type="application/json",
+                if_generation_match=self._generation,
+                timeout=_TIMEOUT,
+                retry=_RETRY,
+            )
+        except api.PreconditionFailed:
+            raise SourceError(
+                f"{self._src.display}: the state changed while driftmgr held its lock "
+                "(something wrote it without locking); nothing was written"
+            ) from None
+        except _ERRORS as e:
+            raise _translate(self._src, e) from None
+
+
+def _lock_info(lock: storage.Blob) -> LockInfo | None:
+    try:
+        blob = lock.bucket.get_blob(lock.name, timeout=_TIMEOUT, retry=_RETRY)
+        if blob is None:
+            return None
+        info = LockInfo.parse(blob.download_as_bytes(timeout=_TIMEOUT, retry=_RETRY))
+    except _ERRORS:
+        return None
+    # As terraform does: the ID is the generation, which the JSON cannot know.
+    return info.with_id(str(blob.generation)) if info else None

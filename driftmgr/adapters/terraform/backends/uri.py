@@ -1,7 +1,12 @@
 """Source URIs: parse, validate and render the driftctl-compatible ``tfstate…://`` grammar.
 
 Object keys, blob names and local paths are taken literally (no percent-decoding), as driftctl
-does; only the S3 ``workspace_key_prefix`` query value is URL-decoded.
+does; only query option values are URL-decoded.
+
+Write options (see :mod:`.write`) ride in the query too, and are kept in :attr:`Source.options`:
+``dynamodb_table``, ``use_lockfile`` and ``lock`` for s3; ``lock_address``, ``unlock_address``,
+``lock_method``, ``unlock_method``, ``update_method`` and ``lock`` for http, whose other query
+parameters stay part of the address.
 """
 
 from __future__ import annotations
@@ -62,6 +67,20 @@ _AZURE_ACCOUNT = re.compile(r"[a-z0-9]{3,24}")
 _AZURE_CONTAINER = re.compile(r"\$root|[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 # HCP Terraform names: letters, digits, "-" and "_" (they become URL path segments).
 _TFC_NAME = re.compile(r"[A-Za-z0-9_-]+")
+# A DynamoDB table name.
+_DYNAMODB_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# An HTTP method token, as terraform's http backend sends it.
+_METHOD = re.compile(r"[A-Z]{1,20}")
+
+S3_OPTIONS = ("dynamodb_table", "use_lockfile", "lock")
+HTTP_OPTIONS = (
+    "lock_address",
+    "unlock_address",
+    "lock_method",
+    "unlock_method",
+    "update_method",
+    "lock",
+)
 
 
 class StateObject(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +106,11 @@ class Source:
     container: str = ""
     """The azurerm container."""
     workspace_key_prefix: str = S3_WORKSPACE_KEY_PREFIX
+    options: tuple[tuple[str, str], ...] = ()
+    """Write options (s3, http) in their canonical order; never part of what is read."""
+
+    def option(self, name: str) -> str | None:
+        return dict(self.options).get(name)
 
     @property
     def uri(self) -> str:
@@ -95,8 +119,10 @@ class Source:
                 return f"tfstate://{self.path}"
             case "s3":
                 uri = f"tfstate+s3://{self.authority}/{self.path}"
+                query = list(self.options)
                 if self.workspace_key_prefix != S3_WORKSPACE_KEY_PREFIX:
-                    query = {"workspace_key_prefix": self.workspace_key_prefix}
+                    query.insert(0, ("workspace_key_prefix", self.workspace_key_prefix))
+                if query:
                     uri += "?" + urllib.parse.urlencode(query, safe=":/")
                 return uri
             case "gcs":
@@ -104,14 +130,19 @@ class Source:
             case "azurerm":
                 return f"tfstate+azurerm://{self.authority}/{self.container}/{self.path}"
             case "http":
-                return f"tfstate+{self.authority}{self.path}"
+                uri = f"tfstate+{self.authority}{self.path}"
+                if self.options:
+                    uri += ("&" if "?" in self.path else "?") + urllib.parse.urlencode(
+                        self.options, safe=":/"
+                    )
+                return uri
             case _:
                 return f"tfstate+tfcloud://{self.authority}/{self.path}"
 
     @property
     def display(self) -> str:
         """The URI as error messages show it: an http query may carry a token, so it is hidden."""
-        if self.backend == "http" and "?" in self.path:
+        if self.backend == "http" and ("?" in self.path or self.options):
             return f"tfstate+{self.authority}{self.path.split('?', 1)[0]}?…"
         return self.uri
 
@@ -238,23 +269,45 @@ def _s3(uri: str, rest: str) -> Source:
     bucket, _, key = body.partition("/")
     _check_name(uri, "bucket", bucket, _S3_BUCKET)
     prefix = S3_WORKSPACE_KEY_PREFIX
+    options: dict[str, str] = {}
     if query:
         try:
             pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=True)
         except ValueError:
             raise InvalidSourceURI(f"{uri}: malformed query string") from None
         for name, value in pairs:
-            if name != "workspace_key_prefix":
+            if name == "workspace_key_prefix":
+                prefix = value
+            elif name in S3_OPTIONS:
+                if name in options:
+                    raise InvalidSourceURI(f"{uri}: option {name!r} is given twice")
+                options[name] = _s3_option(uri, name, value)
+            else:
                 raise InvalidSourceURI(
-                    f"{uri}: unknown option {name!r}; tfstate+s3 accepts ?workspace_key_prefix=P"
+                    f"{uri}: unknown option {name!r}; tfstate+s3 accepts ?workspace_key_prefix=P, "
+                    "?dynamodb_table=T, ?use_lockfile=true and ?lock=none"
                 )
-            prefix = value
         if not prefix or prefix.startswith("/") or prefix.endswith("/") or has_glob(prefix):
             raise InvalidSourceURI(
                 f"{uri}: workspace_key_prefix must be non-empty, without globs, and must not "
                 "start or end with '/' (as in terraform's s3 backend)"
             )
-    return Source(backend="s3", authority=bucket, path=key, workspace_key_prefix=prefix)
+    if options.get("use_lockfile") == "false":
+        del options["use_lockfile"]  # terraform's default
+    ordered = tuple((name, options[name]) for name in S3_OPTIONS if name in options)
+    return Source(
+        backend="s3", authority=bucket, path=key, workspace_key_prefix=prefix, options=ordered
+    )
+
+
+def _s3_option(uri: str, name: str, value: str) -> str:
+    if name == "dynamodb_table" and not _DYNAMODB_TABLE.fullmatch(value):
+        raise InvalidSourceURI(f"{uri}: {value!r} is not a DynamoDB table name")
+    if name == "use_lockfile" and value.lower() not in {"true", "false"}:
+        raise InvalidSourceURI(f"{uri}: use_lockfile must be true or false")
+    if name == "lock" and value != "none":
+        raise InvalidSourceURI(f"{uri}: the only lock option is lock=none (write unlocked)")
+    return value.lower() if name == "use_lockfile" else value
 
 
 def _no_query(uri: str, rest: str, usage: str) -> str:
@@ -301,9 +354,49 @@ def _http(uri: str, scheme: str, rest: str) -> Source:
     if not parts.hostname:
         raise InvalidSourceURI(f"{shown}: missing the host; expected tfstate+{scheme}://HOST/PATH")
     path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return Source(backend="http", authority=f"{scheme}://{parts.netloc.lower()}", path=path)
+    kept, options = _http_options(shown, parts.query)
+    if kept:
+        path += "?" + kept
+    return Source(
+        backend="http",
+        authority=f"{scheme}://{parts.netloc.lower()}",
+        path=path,
+        options=options,
+    )
+
+
+def _http_options(shown: str, query: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The address's own query (kept as written) and driftmgr's write options taken from it."""
+    kept: list[str] = []
+    options: dict[str, str] = {}
+    for piece in query.split("&") if query else ():
+        raw_name, _, raw_value = piece.partition("=")
+        name = urllib.parse.unquote_plus(raw_name)
+        if name not in HTTP_OPTIONS:
+            kept.append(piece)
+            continue
+        if name in options:
+            raise InvalidSourceURI(f"{shown}: option {name!r} is given twice")
+        value = urllib.parse.unquote_plus(raw_value)
+        if name.endswith("_address"):
+            _check_http_address(shown, name, value)
+        elif name.endswith("_method") and not _METHOD.fullmatch(value):
+            raise InvalidSourceURI(f"{shown}: {name} must be an HTTP method such as LOCK or PUT")
+        elif name == "lock" and value != "none":
+            raise InvalidSourceURI(f"{shown}: the only lock option is lock=none (write unlocked)")
+        options[name] = value
+    ordered = tuple((name, options[name]) for name in HTTP_OPTIONS if name in options)
+    return "&".join(kept), ordered
+
+
+def _check_http_address(shown: str, name: str, value: str) -> None:
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise InvalidSourceURI(f"{shown}: {name} must be an http(s) URL")
+    if "@" in parts.netloc:
+        raise InvalidSourceURI(f"{shown}: {name} must not carry credentials")
+    if parts.fragment:
+        raise InvalidSourceURI(f"{shown}: {name} must not have a fragment")
 
 
 def _tfcloud(uri: str, rest: str) -> Source:
