@@ -14,6 +14,8 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from moto.server import ThreadedMotoServer
 
 from driftmgr.settings import Settings
@@ -22,6 +24,13 @@ from driftmgr.settings import Settings
 sys.path.insert(0, str(Path(__file__).parent.parent / "docs" / "examples"))
 
 MOTO_REGION = "us-east-1"
+
+# Properties are about correctness, not speed: on a loaded CI machine (four workers on two
+# cores) generating an example can take longer than hypothesis' time checks allow.
+hypothesis_settings.register_profile(
+    "driftmgr", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("driftmgr")
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +49,7 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     The SDKs read `AWS_ENDPOINT_URL` themselves, so product code needs no test hook.
     """
-    httpx.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    httpx.post(f"{moto_endpoint}/moto-api/reset", timeout=60).raise_for_status()
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)

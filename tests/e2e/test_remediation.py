@@ -71,6 +71,7 @@ def drift_by_hand(boto: Callable[..., Any], ids: dict[str, str]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a dozen terraform runs; minutes on a loaded 2-core machine
 @needs_terraform
 def test_plan_approve_apply_and_roll_back_real_drift(
     aws: str,

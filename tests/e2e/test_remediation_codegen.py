@@ -59,6 +59,7 @@ def create_unmanaged(boto: Callable[..., Any], vpc_id: str) -> set[tuple[str, st
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a dozen terraform runs; minutes on a loaded 2-core machine
 @needs_terraform
 def test_codegen_gives_code_terraform_imports_without_other_changes(
     aws: str, boto: Callable[..., Any], driftmgr: Callable[..., Ran], tmp_path: Path
