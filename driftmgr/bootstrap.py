@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,17 +20,25 @@ from driftmgr.commands.ports import StateWriter, TerraformTool
 from driftmgr.commands.remediation import required_severity
 from driftmgr.jobs.queue import JobQueue
 from driftmgr.jobs.worker import Worker
+from driftmgr.projections.base import Projection
 from driftmgr.projections.discoveries import DiscoveriesProjection
 from driftmgr.projections.drift_reports import DriftReportsProjection
 from driftmgr.projections.jobs import JobsProjection
 from driftmgr.projections.remediation_plans import RemediationPlansProjection
+from driftmgr.projections.replay import ReplayCache
 from driftmgr.projections.runner import ProjectionRunner
 from driftmgr.projections.state_files import StateFilesProjection
 from driftmgr.projections.tokens import TokensProjection
 from driftmgr.queries.base import ReadModels, create_read_engine
 from driftmgr.settings import Settings
 
-__all__ = ["ProviderFactory", "Services", "bootstrap", "default_providers"]
+__all__ = [
+    "ProviderFactory",
+    "Services",
+    "bootstrap",
+    "default_providers",
+    "read_model_projections",
+]
 
 ProviderFactory = Callable[..., InventoryProvider]
 
@@ -91,6 +99,18 @@ def _strategies(settings: Settings) -> dict[str, Any]:
     return dict(settings.remediation_defaults)
 
 
+def read_model_projections(blobs: BlobStore) -> Sequence[Projection]:
+    """Every read model, fresh: the live views and each replay project the same ones."""
+    return [
+        JobsProjection(),
+        StateFilesProjection(blobs),
+        DiscoveriesProjection(blobs),
+        DriftReportsProjection(blobs),
+        RemediationPlansProjection(),
+        TokensProjection(),
+    ]
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -98,6 +118,8 @@ class Services:
     projections: ProjectionRunner
     worker: Worker
     read: ReadModels
+    replays: ReplayCache
+    """The read models at past moments (``as_of`` queries), replayed on demand."""
 
     @property
     def notices(self) -> tuple[str, ...]:
@@ -161,14 +183,7 @@ def bootstrap(
     projections = ProjectionRunner(
         app,
         views,
-        [
-            JobsProjection(),
-            StateFilesProjection(blobs),
-            DiscoveriesProjection(blobs),
-            DriftReportsProjection(blobs),
-            RemediationPlansProjection(),
-            TokensProjection(),
-        ],
+        read_model_projections(blobs),
         log_signal=app.log_signal,
         progress=progress,
         batch_size=projection_batch_size,
@@ -181,6 +196,12 @@ def bootstrap(
         lease=timedelta(seconds=settings.job_lease_seconds),
     )
     read = ReadModels(create_read_engine(settings), progress)
+    replays = ReplayCache(settings.data_dir / "replays", app, lambda: read_model_projections(blobs))
     return Services(
-        settings=settings, backend=backend, projections=projections, worker=worker, read=read
+        settings=settings,
+        backend=backend,
+        projections=projections,
+        worker=worker,
+        read=read,
+        replays=replays,
     )

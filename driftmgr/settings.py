@@ -41,6 +41,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``DRIFTMGR_CIPHER_KEY``: base64 AES key (16/24/32 bytes) of the store. Stores are
     encrypted either way: unset, the key is ``<data_dir>/cipher.key``, created with a new
     store (``adapters/eventstore/keys.py`` resolves and checks it)."""
+    audit_key: str | None = None
+    """``DRIFTMGR_AUDIT_KEY``: the secret (32+ characters) the event log's checkpoints are
+    signed with (ADR 0014). Unset, a key derived from the store's cipher key is used."""
+    audit_checkpoint_interval: int = 1000
+    """``DRIFTMGR_AUDIT_CHECKPOINT_INTERVAL``: events between two signed checkpoints."""
     actor: str = "anonymous"
     """``DRIFTMGR_ACTOR``: who the CLI says it is (defaults to user@host)."""
     oidc_issuer: str | None = None
@@ -76,6 +81,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``DRIFTMGR_APPROVAL_SEVERITY``: a remediation plan with a finding this severe or worse
     (``low``, ``medium``, ``high``, ``critical``; ``none``: never) needs approval by someone
     other than its requester. Plans that delete anything always do."""
+    snapshot_interval: int = 50
+    """``DRIFTMGR_SNAPSHOT_INTERVAL``: snapshot an aggregate every this many events, so
+    loading it reads one snapshot and fewer than this many events (0: never snapshot). 50
+    keeps loading a 10,000-event aggregate under 5 ms (``benchmarks/aggregate_load.py``)."""
     remediation_defaults: tuple[tuple[str, str], ...] = ()
     """``DRIFTMGR_REMEDIATION_DEFAULTS``: ``modified=accept,missing=forget,…``, the strategy
     per finding kind when a plan names none."""
@@ -87,6 +96,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             data_dir=Path(env.get("DRIFTMGR_DATA_DIR") or ".driftmgr"),
             database_url=env.get("DRIFTMGR_DATABASE_URL") or None,
             cipher_key=env.get("DRIFTMGR_CIPHER_KEY") or None,
+            audit_key=_audit_key(env),
+            audit_checkpoint_interval=_checkpoint_interval(env),
             actor=env.get("DRIFTMGR_ACTOR") or _default_actor(),
             state_roots=_path_list(env.get("DRIFTMGR_STATE_ROOTS") or ""),
             allowed_hosts=tuple(
@@ -94,6 +105,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ),
             job_lease_seconds=_lease_seconds(env),
             approval_severity=_approval_severity(env),
+            snapshot_interval=_snapshot_interval(env),
             remediation_defaults=_remediation_defaults(env),
             **_access_settings(env),
         )
@@ -218,6 +230,39 @@ def _lease_seconds(env: Mapping[str, str]) -> float:
     if not 1 <= value <= 86400:  # also refuses nan and inf
         raise ConfigurationError(
             f"DRIFTMGR_JOB_LEASE_SECONDS: {text!r} is not a number of seconds from 1 to 86400"
+        )
+    return value
+
+
+def _snapshot_interval(env: Mapping[str, str]) -> int:
+    text = (env.get("DRIFTMGR_SNAPSHOT_INTERVAL") or "50").strip()
+    if not text.isdigit():
+        raise ConfigurationError(
+            f"DRIFTMGR_SNAPSHOT_INTERVAL: {text!r} is not a whole number of events (0: never)"
+        )
+    return int(text)
+
+
+def _audit_key(env: Mapping[str, str]) -> str | None:
+    value = env.get("DRIFTMGR_AUDIT_KEY") or None
+    if value is not None and len(value.strip()) < 32:
+        raise ConfigurationError(
+            "DRIFTMGR_AUDIT_KEY must be a secret of at least 32 characters "
+            "(e.g. the output of `openssl rand -base64 32`)"
+        )
+    return value.strip() if value else None
+
+
+def _checkpoint_interval(env: Mapping[str, str]) -> int:
+    text = env.get("DRIFTMGR_AUDIT_CHECKPOINT_INTERVAL") or "1000"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1_000_000:
+        raise ConfigurationError(
+            f"DRIFTMGR_AUDIT_CHECKPOINT_INTERVAL: {text!r} is not a number of events "
+            "from 1 to 1000000"
         )
     return value
 

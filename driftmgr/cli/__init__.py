@@ -18,6 +18,8 @@ from typing import Any, NoReturn
 
 from driftmgr import __version__
 from driftmgr.cli.api import EXIT_ERROR, CliError
+from driftmgr.cli.audit import add_audit_commands
+from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
 from driftmgr.cli.remediate import add_remediate_commands
 from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
@@ -136,9 +138,11 @@ def _parser() -> argparse.ArgumentParser:
     detect.set_defaults(func=cmd_drift_detect)
     report = drift.add_parser("report", parents=[common], help="print a drift run's report")
     report.add_argument("run_id")
+    add_as_of_option(report)
     report.set_defaults(func=cmd_drift_report)
 
     add_remediate_commands(sub, common)
+    add_audit_commands(sub, common)
 
     admin = sub.add_parser("admin", help="maintenance").add_subparsers(
         dest="admin_command", required=True, metavar="COMMAND"

@@ -155,7 +155,7 @@ def cmd_drift_report(args: argparse.Namespace) -> int:
     except ValueError:
         raise CliError(f"{args.run_id!r} is not a drift run id (a UUID)") from None
     with connect(args) as api:
-        report = api.query(f"/api/v1/drift-runs/{run_id}/report")
+        report = api.query(f"/api/v1/drift-runs/{run_id}/report", as_of=args.as_of)
     return _show_report(report, args.output)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from driftmgr.cli.api import EXIT_OK, LONG_POLL_SECONDS, Api, CliError, connect
+from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.output import print_json, short, table
 from driftmgr.cli.terminal import safe
 
@@ -48,6 +49,7 @@ def add_remediate_commands(
 
     show = group.add_parser("show", parents=[common], help="a plan, its steps and its history")
     show.add_argument("plan_id")
+    add_as_of_option(show)
     show.set_defaults(func=cmd_show)
 
     approve = group.add_parser("approve", parents=[common], help="approve someone else's plan")
@@ -130,7 +132,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     plan_id = _uuid(args.plan_id, "plan")
     with connect(args) as api:
-        view = api.query(f"{_PLANS}/{plan_id}")
+        view = api.query(f"{_PLANS}/{plan_id}", as_of=args.as_of)
     return _show(view, args.output)
 
 

@@ -1,4 +1,4 @@
-"""`driftmgr state …`: discover, import, list, show, analyze and compare Terraform states."""
+"""`driftmgr state …`: discover, import, untrack, list, show, analyze, compare Terraform states."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from driftmgr.cli.api import EXIT_OK, Api, CliError, connect
+from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.output import change_text, print_json, short, table
 from driftmgr.cli.terminal import safe, safe_lines
 
@@ -120,6 +121,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_untrack(args: argparse.Namespace) -> int:
+    state_id = _state_id(args.state_id)
+    with connect(args) as api:
+        accepted = api.command(f"/api/v1/states/{state_id}/untrack", {"reason": args.reason})
+    if args.output == "json":
+        print_json(accepted)
+    else:
+        print(f"state {state_id} is no longer tracked (its history stays in the audit log)")
+    return EXIT_OK
+
+
 def cmd_discover(args: argparse.Namespace) -> int:
     root = Path(args.directory).expanduser().resolve()
     with connect(args) as api:
@@ -149,7 +161,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with connect(args) as api:
-        states = api.query("/api/v1/states", backend=args.backend)
+        states = api.query("/api/v1/states", backend=args.backend, as_of=args.as_of)
     if args.output == "json":
         print_json(states)
     else:
@@ -186,7 +198,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with connect(args) as api:
-        view = api.query(f"/api/v1/states/{_state_id(args.state_id)}")
+        view = api.query(f"/api/v1/states/{_state_id(args.state_id)}", as_of=args.as_of)
     if args.output == "json":
         print_json(view)
         return EXIT_OK
@@ -359,14 +371,23 @@ def add_state_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     imp.add_argument("--workspaces", action="store_true", help="also import named workspaces")
     imp.set_defaults(func=cmd_import)
 
+    untrack = state.add_parser(
+        "untrack", parents=[common], help="stop tracking a state (its history stays in the log)"
+    )
+    untrack.add_argument("state_id")
+    untrack.add_argument("--reason", help="why, for the audit log")
+    untrack.set_defaults(func=cmd_untrack)
+
     lst = state.add_parser("list", parents=[common], help="tracked states")
     lst.add_argument("--backend", help="only states from this backend (s3, gcs, local …)")
+    add_as_of_option(lst)
     lst.set_defaults(func=cmd_list)
 
     show = state.add_parser(
         "show", parents=[common], help="a state's versions, outputs (redacted) and resources"
     )
     show.add_argument("state_id")
+    add_as_of_option(show)
     show.set_defaults(func=cmd_show)
 
     analyze = state.add_parser(

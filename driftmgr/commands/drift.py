@@ -12,7 +12,7 @@ from driftmgr.commands.state import prepare_states, stage_import
 from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.state_file import StateFile
-from driftmgr.errors import InvalidCommand
+from driftmgr.errors import Conflict, InvalidCommand
 
 __all__ = ["DetectDrift", "StateInput", "detect_drift"]
 
@@ -57,7 +57,8 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
         )
     }
     for state_id in command.state_ids:
-        backend.app.get(StateFile, state_id)
+        if not backend.app.get(StateFile, state_id).is_tracked:
+            raise Conflict(f"state {state_id} is not tracked: import it again to compare it")
     state_ids = [StateFile.create_id(uri) for uri in prepared] + list(command.state_ids)
     try:
         run = DriftRun.request(

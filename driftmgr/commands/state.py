@@ -1,4 +1,5 @@
-"""ImportState: record new versions of Terraform state sources, with their analysis."""
+"""ImportState: record new versions of Terraform state sources, with their analysis.
+UntrackState: stop tracking one (its history stays in the log)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,18 @@ from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause
 from driftmgr.domain.resources import ParsedState
 from driftmgr.domain.state_analysis import analyse_state
-from driftmgr.domain.state_file import StateFile, StateVersion
-from driftmgr.errors import InvalidCommand
+from driftmgr.domain.state_file import NotTracked, StateFile, StateVersion
+from driftmgr.errors import Conflict, InvalidCommand
 
-__all__ = ["ImportState", "PreparedState", "import_state", "prepare_states", "stage_import"]
+__all__ = [
+    "ImportState",
+    "PreparedState",
+    "UntrackState",
+    "import_state",
+    "prepare_states",
+    "stage_import",
+    "untrack_state",
+]
 
 _encoder = msgspec.json.Encoder()
 _LOCAL_WORKSPACE = re.compile(r"/terraform\.tfstate\.d/([^/]+)/[^/]+$")
@@ -104,6 +113,7 @@ def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> Sta
     state_id = StateFile.create_id(source.uri)
     if state_id in backend.app.repository:
         state = backend.app.get(StateFile, state_id)
+        state.retrack(cause)
     else:
         state = StateFile(
             source=source.uri,
@@ -142,3 +152,23 @@ def import_state(backend: Backend, command: ImportState, cause: Cause) -> Accept
     position = backend.app.record(*states)
     ids: list[UUID] = [s.id for s in states]
     return Accepted(id=ids[0], position=position, ids=ids)
+
+
+class UntrackState(msgspec.Struct, frozen=True, kw_only=True):
+    state_id: UUID
+    reason: str | None = None
+    """Why, for the audit log."""
+
+
+def untrack_state(backend: Backend, command: UntrackState, cause: Cause) -> Accepted:
+    """Stop tracking a state source: read models forget it, the log keeps its history.
+
+    An unknown id is :class:`NotFound`; a state not tracked any more is a :class:`Conflict`.
+    """
+    state = backend.app.get(StateFile, command.state_id)
+    reason = command.reason.strip() if command.reason else None
+    try:
+        state.untrack(reason=reason or None, cause=cause)
+    except NotTracked as e:
+        raise Conflict(str(e)) from None
+    return Accepted(id=state.id, position=backend.app.record(state))

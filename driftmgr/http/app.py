@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from driftmgr import __version__
 from driftmgr.bootstrap import Services
+from driftmgr.http.audit import AuditController
 from driftmgr.http.auth import AuthConfig, ServerAuth, auth_guard, check_declared
 from driftmgr.http.context import services_of
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
@@ -127,6 +128,7 @@ def create_app(
             DriftRunsController,
             RemediationController,
             TokensController,
+            AuditController,
             *extra_routes,
         ],
         guards=[auth_guard(auth)],

@@ -56,13 +56,14 @@ __all__ = [
 ]
 
 PERMISSION_KEY = "permission"
-RoutePermission = Literal["public", "read", "command", "approve", "admin"]
+RoutePermission = Literal["public", "read", "command", "approve", "audit", "admin"]
 _ROUTE_PERMISSIONS: frozenset[str] = frozenset(get_args(RoutePermission))
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _VERBS: dict[str, str] = {
     "read": "read",
     "command": "run commands",
     "approve": "approve or reject remediation",
+    "audit": "read the audit log",
     "admin": "administer driftmgr",
 }
 _CHALLENGE = 'Bearer realm="driftmgr"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -12,8 +13,17 @@ from litestar.datastructures import State
 from driftmgr.bootstrap import Services
 from driftmgr.domain.base import Cause
 from driftmgr.domain.roles import Permission
+from driftmgr.queries.as_of import read_as_of
+from driftmgr.queries.base import ReadModels
 
-__all__ = ["CORRELATION_HEADER", "Principal", "cause_of", "principal_of", "services_of"]
+__all__ = [
+    "CORRELATION_HEADER",
+    "Principal",
+    "cause_of",
+    "principal_of",
+    "read_models_of",
+    "services_of",
+]
 
 CORRELATION_HEADER = "X-Correlation-Id"
 
@@ -47,3 +57,9 @@ def cause_of(request: Request[Any, Any, Any]) -> Cause:
 def services_of(state: State) -> Services:
     services: Services = state.services
     return services
+
+
+def read_models_of(state: State, as_of: str | None) -> AbstractAsyncContextManager[ReadModels]:
+    """The read models a query answers from: live, or replayed up to ``?as_of=``."""
+    services = services_of(state)
+    return read_as_of(services.read, services.replays, as_of)

@@ -13,7 +13,7 @@ from driftmgr.commands.discovery import StartDiscovery, start_discovery
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.errors import InvalidCommand
-from driftmgr.http.context import cause_of, services_of
+from driftmgr.http.context import cause_of, read_models_of, services_of
 from driftmgr.queries.discoveries import (
     CachedResources,
     DiscoveryStatus,
@@ -66,6 +66,7 @@ class DiscoveriesController(Controller):
         min_position: FromQuery[int | None] = None,
         wait: FromQuery[float] = 0.0,
         after_scans: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> DiscoveryStatus:
         """``wait`` holds the answer until the run finishes — or, with ``after_scans``, until
         more scans than that are done, for progress displays."""
@@ -75,7 +76,8 @@ class DiscoveriesController(Controller):
             wait_until_finished=wait,
             after_scans=after_scans,
         )
-        return await get_discovery_status(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await get_discovery_status(read, query)
 
 
 class ResourcesController(Controller):
@@ -96,6 +98,7 @@ class ResourcesController(Controller):
         min_position: FromQuery[int | None] = None,
         limit: FromQuery[int] = 1000,
         offset: FromQuery[int] = 0,
+        as_of: FromQuery[str | None] = None,
     ) -> CachedResources:
         """``tag=Key=Value`` (repeatable) keeps resources carrying every such tag."""
         services = services_of(state)
@@ -114,4 +117,5 @@ class ResourcesController(Controller):
             limit=max(1, min(limit, 10_000)),
             offset=max(0, offset),
         )
-        return await get_cached_resources(services.read, query, services.backend.clock())
+        async with read_models_of(state, as_of) as read:
+            return await get_cached_resources(read, query, services.backend.clock())

@@ -13,7 +13,7 @@ from driftmgr.commands.drift import DetectDrift, detect_drift
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.domain.drift.report import DriftReport
-from driftmgr.http.context import cause_of, services_of
+from driftmgr.http.context import cause_of, read_models_of, services_of
 from driftmgr.queries.drift_reports import (
     DriftRunView,
     GetDriftReportQuery,
@@ -60,9 +60,12 @@ class DriftRunsController(Controller):
         state: State,
         min_position: FromQuery[int | None] = None,
         wait: FromQuery[float] = 0.0,
+        as_of: FromQuery[str | None] = None,
     ) -> DriftRunView:
+        """``as_of``: as it was at a log position or ISO-8601 time (read models replayed)."""
         query = GetDriftRunQuery(run_id=run_id, min_position=min_position, wait_until_finished=wait)
-        return await get_drift_run(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await get_drift_run(read, query)
 
     @get(
         "/{run_id:uuid}/report",
@@ -70,7 +73,12 @@ class DriftRunsController(Controller):
         summary="The drift report, contract v1 (GetDriftReportQuery)",
     )
     async def report(
-        self, run_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
+        self,
+        run_id: FromPath[UUID],
+        state: State,
+        min_position: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> DriftReport:
         query = GetDriftReportQuery(run_id=run_id, min_position=min_position)
-        return await get_drift_report(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await get_drift_report(read, query)

@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap
 
 from driftmgr.adapters.providers.base import ProviderAuthError, ProviderError
 from driftmgr.errors import CommandError, Conflict, Forbidden, InvalidCommand, NotFound
+from driftmgr.projections.replay import InvalidAsOf
 from driftmgr.projections.runner import ReadModelBehind
 from driftmgr.settings import ConfigurationError
 
@@ -29,6 +30,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (ProviderAuthError, 502, "Cloud credentials rejected"),
     (ProviderError, 502, "Cloud provider unreachable"),
     (ReadModelBehind, 503, "Not yet up to date"),
+    (InvalidAsOf, 400, "Malformed request"),
     (ConfigurationError, 500, "Server misconfigured"),
 ]
 
@@ -81,6 +83,7 @@ exception_handlers: ExceptionHandlersMap = {
     CommandError: _known,
     ProviderError: _known,
     ReadModelBehind: _known,
+    InvalidAsOf: _known,
     ConfigurationError: _known,
     Exception: _unexpected,
 }

@@ -24,7 +24,8 @@ from driftmgr.commands.remediation import (
     start_remediation,
 )
 from driftmgr.commands.results import Accepted
-from driftmgr.http.context import cause_of, services_of
+from driftmgr.http.context import cause_of, read_models_of, services_of
+from driftmgr.queries.base import ReadModels
 from driftmgr.queries.remediation_plans import (
     GetRemediationPlanQuery,
     ListRemediationPlansQuery,
@@ -166,6 +167,7 @@ class RemediationController(Controller):
         status: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50,
         min_position: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> list[RemediationPlanSummary]:
         query = ListRemediationPlansQuery(
             drift_run_id=drift_run_id,
@@ -173,7 +175,8 @@ class RemediationController(Controller):
             limit=max(1, min(limit, 500)),
             min_position=min_position,
         )
-        return await list_remediation_plans(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await list_remediation_plans(read, query)
 
     @get(
         "/{plan_id:uuid}",
@@ -186,9 +189,16 @@ class RemediationController(Controller):
         state: State,
         min_position: FromQuery[int | None] = None,
         wait: FromQuery[float] = 0.0,
+        as_of: FromQuery[str | None] = None,
     ) -> RemediationPlanView:
-        read = services_of(state).read
         query = GetRemediationPlanQuery(plan_id=plan_id, min_position=min_position)
+        async with read_models_of(state, as_of) as read:
+            return await self._plan(read, query, wait)
+
+    @staticmethod
+    async def _plan(
+        read: ReadModels, query: GetRemediationPlanQuery, wait: float
+    ) -> RemediationPlanView:
         view = await get_remediation_plan(read, query)
         if view.status not in _BUSY or not wait > 0:
             return view

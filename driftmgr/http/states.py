@@ -1,4 +1,4 @@
-"""Terraform states: discover, import, list, show, versions, analysis, graph, compare."""
+"""Terraform states: discover, import, untrack, list, show, versions, analysis, graph, compare."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from driftmgr.adapters.terraform.discovery import DiscoveryError, DiscoveryResult, discover
 from driftmgr.commands.results import Accepted
-from driftmgr.commands.state import ImportState, import_state
+from driftmgr.commands.state import ImportState, UntrackState, import_state, untrack_state
 from driftmgr.domain.state_analysis import (
     AnalysisTotals,
     StateAnalysis,
@@ -23,7 +23,7 @@ from driftmgr.domain.state_analysis import (
 )
 from driftmgr.domain.state_compare import StateComparison
 from driftmgr.errors import InvalidCommand
-from driftmgr.http.context import cause_of, services_of
+from driftmgr.http.context import cause_of, read_models_of, services_of
 from driftmgr.queries.state_files import (
     CompareStatesQuery,
     GetStateAnalysisQuery,
@@ -52,6 +52,10 @@ class DiscoverStateFiles(msgspec.Struct, frozen=True, kw_only=True):
     scans only under its ``DRIFTMGR_STATE_ROOTS``."""
 
 
+class Untrack(msgspec.Struct, frozen=True, kw_only=True):
+    reason: str | None = None
+
+
 class BlastRadius(msgspec.Struct, frozen=True, kw_only=True):
     address: str
     dependents: list[str]
@@ -69,6 +73,7 @@ class StatesController(Controller):
         backend: FromQuery[str | None] = None,
         limit: FromQuery[int] = 1000,
         offset: FromQuery[int] = 0,
+        as_of: FromQuery[str | None] = None,
     ) -> list[StateFileSummary]:
         query = ListStateFilesQuery(
             min_position=min_position,
@@ -76,7 +81,8 @@ class StatesController(Controller):
             limit=max(1, min(limit, 10_000)),
             offset=max(0, offset),
         )
-        return await list_state_files(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await list_state_files(read, query)
 
     @post(
         permission="command",
@@ -88,6 +94,23 @@ class StatesController(Controller):
         self, data: JSONBody[ImportState], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
         return import_state(services_of(state).backend, data, cause_of(request))
+
+    @post(
+        "/{state_id:uuid}/untrack",
+        permission="command",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Stop tracking a state (UntrackState); 404 unknown, 409 already untracked",
+    )
+    def untrack(
+        self,
+        state_id: FromPath[UUID],
+        data: JSONBody[Untrack],
+        state: State,
+        request: Request[Any, Any, Any],
+    ) -> Accepted:
+        command = UntrackState(state_id=state_id, reason=data.reason)
+        return untrack_state(services_of(state).backend, command, cause_of(request))
 
     @post(
         "/discover",
@@ -113,9 +136,11 @@ class StatesController(Controller):
         state: State,
         ids: FromQuery[list[UUID] | None] = None,
         min_position: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> AnalysisTotals:
         query = GetStateTotalsQuery(state_ids=ids, min_position=min_position)
-        return await get_state_totals(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await get_state_totals(read, query)
 
     @get("/compare", permission="read", summary="Compare two state versions (CompareStatesQuery)")
     async def compare(
@@ -137,11 +162,16 @@ class StatesController(Controller):
         summary="A state source, its versions and outputs, redacted",
     )
     async def show(
-        self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
+        self,
+        state_id: FromPath[UUID],
+        state: State,
+        min_position: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> StateFileView:
-        services = services_of(state)
+        blobs = services_of(state).backend.blobs
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
-        return await get_state_file(services.read, services.backend.blobs, query)
+        async with read_models_of(state, as_of) as read:
+            return await get_state_file(read, blobs, query)
 
     @get(
         "/{state_id:uuid}/versions",
@@ -149,11 +179,16 @@ class StatesController(Controller):
         summary="Every imported version of a state source",
     )
     async def versions(
-        self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
+        self,
+        state_id: FromPath[UUID],
+        state: State,
+        min_position: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> list[StateVersionView]:
-        services = services_of(state)
+        blobs = services_of(state).backend.blobs
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
-        return (await get_state_file(services.read, services.backend.blobs, query)).versions
+        async with read_models_of(state, as_of) as read:
+            return (await get_state_file(read, blobs, query)).versions
 
     @get(
         "/{state_id:uuid}/analysis",
@@ -161,10 +196,15 @@ class StatesController(Controller):
         summary="Counts, providers and dependency graph",
     )
     async def analysis(
-        self, state_id: FromPath[UUID], state: State, min_position: FromQuery[int | None] = None
+        self,
+        state_id: FromPath[UUID],
+        state: State,
+        min_position: FromQuery[int | None] = None,
+        as_of: FromQuery[str | None] = None,
     ) -> StateAnalysis:
         query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
-        return await get_state_analysis(services_of(state).read, query)
+        async with read_models_of(state, as_of) as read:
+            return await get_state_analysis(read, query)
 
     @get(
         "/{state_id:uuid}/graph",

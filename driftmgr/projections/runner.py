@@ -54,7 +54,9 @@ class ProjectionRunner:
         name: str = "views",
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        until: int | None = None,
     ) -> None:
+        """``until``: apply no event after this position (a replay to a past moment)."""
         self._app = app
         self._engine = engine
         self._projections = list(projections)
@@ -63,6 +65,7 @@ class ProjectionRunner:
         self.name = name
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        self._until = until
         self._by_type: dict[type, list[Projection]] = {}
         for projection in self._projections:
             for event_type in projection.handled_types():
@@ -109,7 +112,7 @@ class ProjectionRunner:
         """Apply the next batch of events; return how many there were (0 when caught up)."""
         start = self.position
         notifications = self._app.recorder.select_notifications(
-            start=start, limit=self._batch_size, inclusive_of_start=False
+            start=start, limit=self._batch_size, stop=self._until, inclusive_of_start=False
         )
         if not notifications:
             self.progress.advance(start)

@@ -75,7 +75,7 @@ class StateFilesProjection(Projection):
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
 
-    @handles(StateFile.Tracked)
+    @handles(StateFile.Tracked, StateFile.Retracked)
     def tracked(self, conn: Connection, event: Any, position: int) -> None:
         conn.execute(
             state_files_table.insert().values(
@@ -142,3 +142,14 @@ class StateFilesProjection(Projection):
                 analyzed_at=event.timestamp,
             )
         )
+
+    @handles(StateFile.Untracked)
+    def untracked(self, conn: Connection, event: Any, position: int) -> None:
+        # Forgotten by every view; its history stays in the log (and the audit log).
+        state_id = event.originator_id
+        for table, column in (
+            (state_analyses_table, state_analyses_table.c.state_id),
+            (state_versions_table, state_versions_table.c.state_id),
+            (state_files_table, state_files_table.c.id),
+        ):
+            conn.execute(table.delete().where(column == state_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -15,7 +16,7 @@ from driftmgr.projections.base import tracking_table
 from driftmgr.projections.runner import ReadModelBehind
 from driftmgr.settings import Settings
 
-__all__ = ["MAX_WAIT_SECONDS", "ReadModels", "create_read_engine"]
+__all__ = ["MAX_WAIT_SECONDS", "ReadModels", "create_read_engine", "create_sqlite_read_engine"]
 
 T = TypeVar("T")
 
@@ -32,6 +33,16 @@ def create_read_engine(settings: Settings) -> AsyncEngine:
     if not settings.is_postgres:
         kwargs["connect_args"] = {"timeout": 30}
     return create_async_engine(url, **kwargs)
+
+
+def create_sqlite_read_engine(path: Path) -> AsyncEngine:
+    """An engine on a views database file other than the configured one (a replay)."""
+    return create_async_engine(
+        f"sqlite+aiosqlite:///{path.resolve()}",
+        json_serializer=lambda v: msgspec.json.encode(v).decode(),
+        json_deserializer=msgspec.json.decode,
+        connect_args={"timeout": 30},
+    )
 
 
 class ReadModels:

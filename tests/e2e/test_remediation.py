@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,7 @@ def test_plan_approve_apply_and_roll_back_real_drift(
     }
 
     monkeypatch.setenv("DRIFTMGR_ACTOR", "alice@example")
+    since = datetime.now(UTC).isoformat()
     drifted = detect(driftmgr, project.state_path)
     before = findings(drifted)
     assert set(before) == {
@@ -177,6 +179,26 @@ def test_plan_approve_apply_and_roll_back_real_drift(
         "aws_s3_bucket_versioning.data",
     }
     assert json.loads(project.state_path.read_text())["serial"] >= 1
+
+    # The audit log answers who imported, detected, planned, approved, applied and rolled back.
+    def done_by(actor: str) -> list[tuple[str, str, str]]:
+        ran = driftmgr("audit", "log", "--actor", actor, "--since", since, "-o", "json")
+        assert ran.code == 0, ran.stderr
+        events = ran.json()["events"]
+        start = datetime.fromisoformat(since)
+        assert all(e["actor"] == actor and e["summary"] for e in events)
+        assert all(datetime.fromisoformat(e["time"]) >= start for e in events)
+        return [(e["aggregate_type"], e["event_type"], e["aggregate_id"]) for e in events]
+
+    alice, bob = done_by("alice@example"), done_by("bob@example")
+    assert {("StateFile", "Imported"), ("DriftRun", "Requested")} <= {a[:2] for a in alice}
+    assert [a for a in alice if a[0] == "RemediationPlan" and a[1].endswith("Requested")] == [
+        ("RemediationPlan", "ApplyRequested", plan_id),
+        ("RemediationPlan", "RollbackRequested", plan_id),
+    ]
+    assert ("RemediationPlan", "Planned", plan_id) in alice
+    assert ("RemediationPlan", "Approved", plan_id) in bob
+    assert all(b[0] != "RemediationPlan" or b[1] == "Approved" for b in bob)
 
 
 def _has_tags(boto: Callable[..., Any]) -> bool:

@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = sorted(p for p in (ROOT / "benchmarks").glob("*.py") if not p.name.startswith("_"))
 #: Smoke runs that take well under 5 s; every other one, a new benchmark too, is marked slow.
-QUICK = {"drift_engine", "state"}
+QUICK = {"aggregate_load", "drift_engine", "state"}
 
 
 def ratios(value: Any, *, named: bool = False) -> list[float]:

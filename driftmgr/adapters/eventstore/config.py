@@ -19,6 +19,7 @@ from driftmgr.settings import Settings
 
 __all__ = [
     "create_sql_engine",
+    "create_sqlite_engine",
     "event_store_env",
     "log_key",
     "private_dir",
@@ -82,17 +83,25 @@ def event_store_env(settings: Settings, *, cipher_key: str | None) -> dict[str, 
     and verified for this store (``None`` only for a store created before encryption
     became the default).
     """
+    from driftmgr.adapters.eventstore.chain import checkpoint_key
+    from driftmgr.adapters.eventstore.recorders import AUDIT_INTERVAL_ENV, AUDIT_KEY_ENV
+
     env = {
         "MAPPER_TOPIC": "driftmgr.adapters.eventstore.mapper:MsgspecMapper",
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        # The recorders chain every event and sign checkpoints (chain.py, ADR 0014).
+        AUDIT_INTERVAL_ENV: str(settings.audit_checkpoint_interval),
     }
+    audit_key = checkpoint_key(settings.audit_key, cipher_key)
+    if audit_key is not None:
+        env[AUDIT_KEY_ENV] = audit_key.hex()
     if cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = cipher_key
     if settings.is_postgres:
         pg = settings.postgres()
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.postgres",
+            PERSISTENCE_MODULE="driftmgr.adapters.eventstore.recorders:ChainedPostgresFactory",
             POSTGRES_HOST=pg.host,
             POSTGRES_PORT=str(pg.port),
             POSTGRES_USER=pg.user,
@@ -103,7 +112,7 @@ def event_store_env(settings: Settings, *, cipher_key: str | None) -> dict[str, 
         )
     else:
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            PERSISTENCE_MODULE="driftmgr.adapters.eventstore.recorders:ChainedSQLiteFactory",
             SQLITE_DBNAME=str(_prepare_sqlite(settings, "events")),
             SQLITE_LOCK_TIMEOUT="30",
         )
@@ -132,16 +141,21 @@ def create_sql_engine(settings: Settings, *, database: str) -> sa.Engine:
             json_deserializer=msgspec.json.decode,
             pool_pre_ping=True,
         )
-    _prepare_sqlite(settings, database)
+    # Read models can be rebuilt from the log, so they need not survive a power cut;
+    # the events database (blobs live there) must.
+    return create_sqlite_engine(_prepare_sqlite(settings, database), durable=database == "events")
+
+
+def create_sqlite_engine(path: Path, *, durable: bool) -> sa.Engine:
+    """A synchronous engine on the SQLite file ``path`` (WAL; ``durable``: fsync each commit)."""
+    private_file(path)
     engine = sa.create_engine(
-        url,
+        f"sqlite+pysqlite:///{path.resolve()}",
         json_serializer=_json_serialise,
         json_deserializer=msgspec.json.decode,
         connect_args={"timeout": 30, "check_same_thread": False},
     )
-    # Read models can be rebuilt from the log, so they need not survive a power cut;
-    # the events database (blobs live there) must.
-    synchronous = "FULL" if database == "events" else "NORMAL"
+    synchronous = "FULL" if durable else "NORMAL"
 
     def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

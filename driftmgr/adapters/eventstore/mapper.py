@@ -2,7 +2,9 @@
 
 eventsourcing's default mapper goes through ``json`` and rebuilds untyped dicts; msgspec
 encodes about twice as fast and decodes each field to its declared type (UUIDs, datetimes,
-nested Structs), driven by the event class's own annotations.
+nested Structs), driven by the event class's own annotations. A snapshot's state (an
+aggregate's attributes, which have no annotations) is tagged with its types instead
+(``snapshot_state.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any, NotRequired
 from uuid import UUID
 
 import msgspec
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
+
+from driftmgr.adapters.eventstore.snapshot_state import decode_state, encode_state
 
 __all__ = ["MsgspecMapper"]
 
@@ -57,6 +61,8 @@ class MsgspecMapper(Mapper[UUID]):
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        if isinstance(domain_event, CanSnapshotAggregate):
+            state["state"] = encode_state(state["state"])
         data = _encoder.encode(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -78,6 +84,8 @@ class MsgspecMapper(Mapper[UUID]):
             if self.compressor:
                 data = self.compressor.decompress(data)
             state = self._decode(event_class, data)
+            if issubclass(event_class, CanSnapshotAggregate):
+                state["state"] = decode_state(state["state"])
         except Exception as e:
             msg = (
                 f"cannot decode stored event {stored_event.topic} "

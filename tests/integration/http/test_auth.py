@@ -34,14 +34,15 @@ from driftmgr.settings import Settings
 STATE = (
     Path(__file__).parents[2] / "data" / "terraform" / "states" / "default.tfstate"
 ).read_text()
-ROLES = ("viewer", "operator", "approver", "admin")
+ROLES = ("viewer", "operator", "approver", "auditor", "admin")
 PUBLIC_PATHS = {"/healthz", "/readyz"}
 #: What each role may do, as the issue states it; the test does not import the product's map.
 ALLOWED = {
     "viewer": {"read"},
     "operator": {"read", "command"},
     "approver": {"read", "approve"},
-    "admin": {"read", "command", "approve", "admin"},
+    "auditor": {"read", "audit"},
+    "admin": {"read", "command", "approve", "audit", "admin"},
 }
 ISSUER, AUDIENCE = "https://idp.test/realms/ops", "driftmgr-api"
 

@@ -76,9 +76,11 @@ def test_only_well_formed_tokens_look_like_tokens(value: str) -> None:
 
 
 def test_roles_grant_what_the_issue_states() -> None:
-    assert ROLES == ("viewer", "operator", "approver", "admin")
+    assert ROLES == ("viewer", "operator", "approver", "auditor", "admin")
     assert permissions_of("viewer") == {"read"}
     assert permissions_of("operator") == {"read", "command"}
     assert permissions_of("approver") == {"read", "approve"}  # approvers do not run commands
-    assert permissions_of("admin") == {"read", "command", "approve", "admin"}
+    # The audit log shows every actor's activity: auditors and admins, not every reader.
+    assert permissions_of("auditor") == {"read", "audit"}
+    assert permissions_of("admin") == {"read", "command", "approve", "audit", "admin"}
     assert permissions_of("root") == frozenset()
