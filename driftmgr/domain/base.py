@@ -41,3 +41,6 @@ class DriftmgrAggregate(Aggregate):
     class Event(Aggregate.Event):
         actor: str
         correlation_id: UUID
+
+    class Created(Aggregate.Created, Event):
+        """Base of every aggregate's creation event (what its ``__init__`` records)."""

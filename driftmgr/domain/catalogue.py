@@ -45,8 +45,13 @@ def event_classes() -> tuple[type[DriftmgrAggregate.Event], ...]:
     events: list[type[DriftmgrAggregate.Event]] = []
     for aggregate in aggregate_classes():
         for value in vars(aggregate).values():
-            if isinstance(value, CommandMethodDecorator) and value.event_cls_name:
-                event_class = getattr(aggregate, value.event_cls_name)
+            if not isinstance(value, CommandMethodDecorator):
+                continue
+            name = value.event_cls_name or (
+                value.given_event_cls.__name__ if value.given_event_cls else None
+            )
+            if name:
+                event_class = getattr(aggregate, name)
                 if event_class not in events:
                     events.append(event_class)
     return tuple(sorted(events, key=lambda c: f"{c.__module__}.{c.__qualname__}"))

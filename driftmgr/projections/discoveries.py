@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.domain.base import DriftmgrAggregate
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.resources import LiveResource
 from driftmgr.domain.run import Run
@@ -92,7 +93,7 @@ class DiscoveriesProjection(Projection):
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
 
-    def _update_run(self, conn: Connection, event: Any, **values: Any) -> None:
+    def _update_run(self, conn: Connection, event: DriftmgrAggregate.Event, **values: Any) -> None:
         conn.execute(
             discovery_runs_table.update()
             .where(discovery_runs_table.c.id == event.originator_id)
@@ -100,7 +101,7 @@ class DiscoveriesProjection(Projection):
         )
 
     @handles(DiscoveryRun.Requested)
-    def requested(self, conn: Connection, event: Any, position: int) -> None:
+    def requested(self, conn: Connection, event: DiscoveryRun.Requested, position: int) -> None:
         conn.execute(
             discovery_runs_table.insert().values(
                 id=event.originator_id,
@@ -123,7 +124,7 @@ class DiscoveriesProjection(Projection):
         )
 
     @handles(Run.Started)
-    def started(self, conn: Connection, event: Any, position: int) -> None:
+    def started(self, conn: Connection, event: Run.Started, position: int) -> None:
         self._update_run(
             conn, event, status="running", attempt=event.attempt, started_at=event.timestamp
         )
@@ -134,7 +135,7 @@ class DiscoveriesProjection(Projection):
         )
 
     @handles(DiscoveryRun.ServiceScanned)
-    def scanned(self, conn: Connection, event: Any, position: int) -> None:
+    def scanned(self, conn: Connection, event: DiscoveryRun.ServiceScanned, position: int) -> None:
         self._record_scan(conn, event, observed=True, count=event.resource_count)
         resources = _inventory_decoder.decode(self._blobs.get(event.inventory_sha256))
         inv = inventory_table.c
@@ -169,11 +170,19 @@ class DiscoveriesProjection(Projection):
             )
 
     @handles(DiscoveryRun.ServiceUnobserved)
-    def unobserved(self, conn: Connection, event: Any, position: int) -> None:
+    def unobserved(
+        self, conn: Connection, event: DiscoveryRun.ServiceUnobserved, position: int
+    ) -> None:
         self._record_scan(conn, event, observed=False, count=0, reason=event.reason)
 
     def _record_scan(
-        self, conn: Connection, event: Any, *, observed: bool, count: int, reason: str | None = None
+        self,
+        conn: Connection,
+        event: DiscoveryRun.ServiceScanned | DiscoveryRun.ServiceUnobserved,
+        *,
+        observed: bool,
+        count: int,
+        reason: str | None = None,
     ) -> None:
         conn.execute(
             discovery_scans_table.insert().values(
@@ -191,7 +200,7 @@ class DiscoveriesProjection(Projection):
         )
 
     @handles(DiscoveryRun.Completed)
-    def completed(self, conn: Connection, event: Any, position: int) -> None:
+    def completed(self, conn: Connection, event: DiscoveryRun.Completed, position: int) -> None:
         self._update_run(
             conn,
             event,
@@ -201,10 +210,10 @@ class DiscoveriesProjection(Projection):
         )
 
     @handles(Run.Cancelled)
-    def cancelled(self, conn: Connection, event: Any, position: int) -> None:
+    def cancelled(self, conn: Connection, event: Run.Cancelled, position: int) -> None:
         self._update_run(conn, event, status="cancelled", completed_at=event.timestamp)
 
     @handles(Run.Failed)
-    def failed(self, conn: Connection, event: Any, position: int) -> None:
+    def failed(self, conn: Connection, event: Run.Failed, position: int) -> None:
         status = "retrying" if event.retry_at is not None else "failed"
         self._update_run(conn, event, status=status, error=event.error)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
+from driftmgr.domain.base import DriftmgrAggregate
 from driftmgr.domain.drift.diff import redact_items
 from driftmgr.domain.drift.report import ReportBody
 from driftmgr.domain.drift_run import DriftRun
@@ -48,7 +49,7 @@ class DriftReportsProjection(Projection):
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
 
-    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+    def _update(self, conn: Connection, event: DriftmgrAggregate.Event, **values: Any) -> None:
         conn.execute(
             drift_runs_table.update()
             .where(drift_runs_table.c.id == event.originator_id)
@@ -56,7 +57,7 @@ class DriftReportsProjection(Projection):
         )
 
     @handles(DriftRun.Requested)
-    def requested(self, conn: Connection, event: Any, position: int) -> None:
+    def requested(self, conn: Connection, event: DriftRun.Requested, position: int) -> None:
         conn.execute(
             drift_runs_table.insert().values(
                 id=event.originator_id,
@@ -73,17 +74,19 @@ class DriftReportsProjection(Projection):
         )
 
     @handles(Run.Started)
-    def started(self, conn: Connection, event: Any, position: int) -> None:
+    def started(self, conn: Connection, event: Run.Started, position: int) -> None:
         self._update(
             conn, event, status="running", attempt=event.attempt, started_at=event.timestamp
         )
 
     @handles(DriftRun.InventoryTaken)
-    def inventory_taken(self, conn: Connection, event: Any, position: int) -> None:
+    def inventory_taken(
+        self, conn: Connection, event: DriftRun.InventoryTaken, position: int
+    ) -> None:
         self._update(conn, event, discovery_run_id=event.discovery_run_id)
 
     @handles(DriftRun.Completed)
-    def completed(self, conn: Connection, event: Any, position: int) -> None:
+    def completed(self, conn: Connection, event: DriftRun.Completed, position: int) -> None:
         body = _body_decoder.decode(self._blobs.get(event.report_sha256))
         # The engine redacts; redacting again here (idempotent) keeps a report an older
         # driftmgr stored from showing what today's rules hide.
@@ -98,10 +101,10 @@ class DriftReportsProjection(Projection):
         )
 
     @handles(Run.Cancelled)
-    def cancelled(self, conn: Connection, event: Any, position: int) -> None:
+    def cancelled(self, conn: Connection, event: Run.Cancelled, position: int) -> None:
         self._update(conn, event, status="cancelled", completed_at=event.timestamp)
 
     @handles(Run.Failed)
-    def failed(self, conn: Connection, event: Any, position: int) -> None:
+    def failed(self, conn: Connection, event: Run.Failed, position: int) -> None:
         status = "retrying" if event.retry_at is not None else "failed"
         self._update(conn, event, status=status, error=event.error)

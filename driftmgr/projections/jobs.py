@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from driftmgr.domain.base import DriftmgrAggregate
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation_run import RemediationRun
@@ -43,7 +44,7 @@ class JobsProjection(Projection):
     name = "jobs"
     tables = (jobs_table,)
 
-    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+    def _update(self, conn: Connection, event: DriftmgrAggregate.Event, **values: Any) -> None:
         conn.execute(
             jobs_table.update()
             .where(jobs_table.c.job_id == event.originator_id)
@@ -51,7 +52,12 @@ class JobsProjection(Projection):
         )
 
     @handles(DriftRun.Requested, DiscoveryRun.Requested, RemediationRun.Requested)
-    def requested(self, conn: Connection, event: Any, position: int) -> None:
+    def requested(
+        self,
+        conn: Connection,
+        event: DriftRun.Requested | DiscoveryRun.Requested | RemediationRun.Requested,
+        position: int,
+    ) -> None:
         if getattr(event, "drift_run_id", None) is not None:
             return  # a drift run's own inventory runs inside that drift job
         conn.execute(
@@ -68,11 +74,11 @@ class JobsProjection(Projection):
         )
 
     @handles(Run.Started)
-    def started(self, conn: Connection, event: Any, position: int) -> None:
+    def started(self, conn: Connection, event: Run.Started, position: int) -> None:
         self._update(conn, event, status="running", attempt=event.attempt, run_after=None)
 
     @handles(Run.Failed)
-    def failed(self, conn: Connection, event: Any, position: int) -> None:
+    def failed(self, conn: Connection, event: Run.Failed, position: int) -> None:
         self._update(
             conn,
             event,
@@ -84,7 +90,9 @@ class JobsProjection(Projection):
         )
 
     @handles(CancellationRequest.Requested)
-    def cancel_requested(self, conn: Connection, event: Any, position: int) -> None:
+    def cancel_requested(
+        self, conn: Connection, event: CancellationRequest.Requested, position: int
+    ) -> None:
         conn.execute(
             jobs_table.update()
             .where(jobs_table.c.job_id == event.run_id, jobs_table.c.status == "running")
@@ -92,9 +100,14 @@ class JobsProjection(Projection):
         )
 
     @handles(Run.Cancelled)
-    def cancelled(self, conn: Connection, event: Any, position: int) -> None:
+    def cancelled(self, conn: Connection, event: Run.Cancelled, position: int) -> None:
         self._update(conn, event, status="cancelled", lease_owner=None, lease_expires_at=None)
 
     @handles(DriftRun.Completed, DiscoveryRun.Completed, RemediationRun.Completed)
-    def completed(self, conn: Connection, event: Any, position: int) -> None:
+    def completed(
+        self,
+        conn: Connection,
+        event: DriftRun.Completed | DiscoveryRun.Completed | RemediationRun.Completed,
+        position: int,
+    ) -> None:
         self._update(conn, event, status="completed", lease_owner=None, lease_expires_at=None)

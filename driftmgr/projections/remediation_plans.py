@@ -12,6 +12,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from driftmgr.domain.base import DriftmgrAggregate
 from driftmgr.domain.drift.diff import redact
 from driftmgr.domain.remediation import ApiCall
 from driftmgr.domain.remediation_plan import RemediationAction, RemediationPlan
@@ -94,13 +95,24 @@ def _calls(calls: list[ApiCall]) -> list[str]:
     return [call.describe() for call in calls]
 
 
+_ActionEvent = (
+    RemediationPlan.ActionApplied
+    | RemediationPlan.ActionFailed
+    | RemediationPlan.ActionAborted
+    | RemediationPlan.ActionRolledBack
+    | RemediationPlan.RollbackActionFailed
+)
+
+
 class RemediationPlansProjection(Projection):
     name = "remediation_plans"
     tables = (plans_table, plan_events_table)
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _log(self, conn: Connection, event: Any, position: int, summary: str) -> None:
+    def _log(
+        self, conn: Connection, event: DriftmgrAggregate.Event, position: int, summary: str
+    ) -> None:
         conn.execute(
             plan_events_table.insert().values(
                 plan_id=event.originator_id,
@@ -112,7 +124,7 @@ class RemediationPlansProjection(Projection):
             )
         )
 
-    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+    def _update(self, conn: Connection, event: DriftmgrAggregate.Event, **values: Any) -> None:
         conn.execute(
             plans_table.update()
             .where(plans_table.c.id == event.originator_id)
@@ -120,7 +132,7 @@ class RemediationPlansProjection(Projection):
         )
 
     def _set_outcome(
-        self, conn: Connection, event: Any, key: str, outcome: dict[str, Any]
+        self, conn: Connection, event: _ActionEvent, key: str, outcome: dict[str, Any]
     ) -> dict[str, Any]:
         row = conn.execute(
             sa.select(plans_table.c.actions).where(plans_table.c.id == event.originator_id)
@@ -139,7 +151,7 @@ class RemediationPlansProjection(Projection):
     # --- rules ---------------------------------------------------------------------------
 
     @handles(RemediationPlan.Planned)
-    def planned(self, conn: Connection, event: Any, position: int) -> None:
+    def planned(self, conn: Connection, event: RemediationPlan.Planned, position: int) -> None:
         actions = [_action_view(a) for a in event.actions]
         conn.execute(
             plans_table.insert().values(
@@ -157,7 +169,7 @@ class RemediationPlansProjection(Projection):
         self._log(conn, event, position, f"planned {len(actions)} actions ({approval})")
 
     @handles(RemediationPlan.Approved)
-    def approved(self, conn: Connection, event: Any, position: int) -> None:
+    def approved(self, conn: Connection, event: RemediationPlan.Approved, position: int) -> None:
         self._update(
             conn,
             event,
@@ -169,7 +181,7 @@ class RemediationPlansProjection(Projection):
         self._log(conn, event, position, "approved" + (f": {event.reason}" if event.reason else ""))
 
     @handles(RemediationPlan.Rejected)
-    def rejected(self, conn: Connection, event: Any, position: int) -> None:
+    def rejected(self, conn: Connection, event: RemediationPlan.Rejected, position: int) -> None:
         self._update(
             conn,
             event,
@@ -181,18 +193,24 @@ class RemediationPlansProjection(Projection):
         self._log(conn, event, position, f"rejected: {event.reason}")
 
     @handles(RemediationPlan.ApplyRequested)
-    def apply_requested(self, conn: Connection, event: Any, position: int) -> None:
+    def apply_requested(
+        self, conn: Connection, event: RemediationPlan.ApplyRequested, position: int
+    ) -> None:
         self._update(conn, event, status="applying", run_id=event.run_id, run_error=None)
         self._log(conn, event, position, f"apply requested (job {event.run_id})")
 
     @handles(RemediationPlan.SnapshotTaken)
-    def snapshot_taken(self, conn: Connection, event: Any, position: int) -> None:
+    def snapshot_taken(
+        self, conn: Connection, event: RemediationPlan.SnapshotTaken, position: int
+    ) -> None:
         states = ", ".join(f"{s.source} serial {s.serial}" for s in event.states)
         summary = f"snapshot of {len(event.targets)} targets" + (f"; {states}" if states else "")
         self._log(conn, event, position, summary)
 
     @handles(RemediationPlan.ActionApplied)
-    def action_applied(self, conn: Connection, event: Any, position: int) -> None:
+    def action_applied(
+        self, conn: Connection, event: RemediationPlan.ActionApplied, position: int
+    ) -> None:
         outcome = {
             "status": "applied",
             "calls": _calls(event.calls),
@@ -204,30 +222,43 @@ class RemediationPlansProjection(Projection):
         self._log(conn, event, position, f"[{event.index}] applied {_name(action)}")
 
     @handles(RemediationPlan.ActionFailed)
-    def action_failed(self, conn: Connection, event: Any, position: int) -> None:
+    def action_failed(
+        self, conn: Connection, event: RemediationPlan.ActionFailed, position: int
+    ) -> None:
         outcome = {"status": "failed", "calls": _calls(event.calls), "reason": event.error}
         action = self._set_outcome(conn, event, "outcome", outcome)
         self._log(conn, event, position, f"[{event.index}] failed {_name(action)}: {event.error}")
 
     @handles(RemediationPlan.ActionAborted)
-    def action_aborted(self, conn: Connection, event: Any, position: int) -> None:
+    def action_aborted(
+        self, conn: Connection, event: RemediationPlan.ActionAborted, position: int
+    ) -> None:
         action = self._set_outcome(
             conn, event, "outcome", {"status": "aborted", "reason": event.reason}
         )
         self._log(conn, event, position, f"[{event.index}] aborted {_name(action)}: {event.reason}")
 
     @handles(RemediationPlan.ApplyFinished, RemediationPlan.RollbackFinished)
-    def finished(self, conn: Connection, event: Any, position: int) -> None:
+    def finished(
+        self,
+        conn: Connection,
+        event: RemediationPlan.ApplyFinished | RemediationPlan.RollbackFinished,
+        position: int,
+    ) -> None:
         self._update(conn, event, status=event.status)
         self._log(conn, event, position, event.status.replace("_", " "))
 
     @handles(RemediationPlan.RollbackRequested)
-    def rollback_requested(self, conn: Connection, event: Any, position: int) -> None:
+    def rollback_requested(
+        self, conn: Connection, event: RemediationPlan.RollbackRequested, position: int
+    ) -> None:
         self._update(conn, event, status="rolling_back", run_id=event.run_id, run_error=None)
         self._log(conn, event, position, f"rollback requested (job {event.run_id})")
 
     @handles(RemediationPlan.ActionRolledBack)
-    def action_rolled_back(self, conn: Connection, event: Any, position: int) -> None:
+    def action_rolled_back(
+        self, conn: Connection, event: RemediationPlan.ActionRolledBack, position: int
+    ) -> None:
         outcome = {
             "status": "skipped" if event.skipped else "rolled_back",
             "calls": _calls(event.calls),
@@ -241,7 +272,9 @@ class RemediationPlansProjection(Projection):
         self._log(conn, event, position, f"[{event.index}] {verb} {_name(action)}")
 
     @handles(RemediationPlan.RollbackActionFailed)
-    def rollback_failed(self, conn: Connection, event: Any, position: int) -> None:
+    def rollback_failed(
+        self, conn: Connection, event: RemediationPlan.RollbackActionFailed, position: int
+    ) -> None:
         outcome = {"status": "rollback_failed", "calls": _calls(event.calls), "reason": event.error}
         action = self._set_outcome(conn, event, "rollback", outcome)
         self._log(
@@ -249,7 +282,7 @@ class RemediationPlansProjection(Projection):
         )
 
     @handles(Run.Failed)
-    def run_failed(self, conn: Connection, event: Any, position: int) -> None:
+    def run_failed(self, conn: Connection, event: Run.Failed, position: int) -> None:
         # A remediation job's failed attempt shows on its plan (other runs match no plan).
         conn.execute(
             plans_table.update()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -76,7 +74,9 @@ class StateFilesProjection(Projection):
         self._blobs = blobs
 
     @handles(StateFile.Tracked, StateFile.Retracked)
-    def tracked(self, conn: Connection, event: Any, position: int) -> None:
+    def tracked(
+        self, conn: Connection, event: StateFile.Tracked | StateFile.Retracked, position: int
+    ) -> None:
         conn.execute(
             state_files_table.insert().values(
                 id=event.originator_id,
@@ -91,7 +91,7 @@ class StateFilesProjection(Projection):
         )
 
     @handles(StateFile.Imported)
-    def imported(self, conn: Connection, event: Any, position: int) -> None:
+    def imported(self, conn: Connection, event: StateFile.Imported, position: int) -> None:
         version = event.version
         flags = getattr(event, "flags", None) or []
         row = state_files_table.c
@@ -129,7 +129,7 @@ class StateFilesProjection(Projection):
         )
 
     @handles(StateFile.Analyzed)
-    def analyzed(self, conn: Connection, event: Any, position: int) -> None:
+    def analyzed(self, conn: Connection, event: StateFile.Analyzed, position: int) -> None:
         analysis = msgspec.json.decode(self._blobs.get(event.analysis_sha256))
         table = state_analyses_table
         conn.execute(table.delete().where(table.c.state_id == event.originator_id))
@@ -144,7 +144,7 @@ class StateFilesProjection(Projection):
         )
 
     @handles(StateFile.Untracked)
-    def untracked(self, conn: Connection, event: Any, position: int) -> None:
+    def untracked(self, conn: Connection, event: StateFile.Untracked, position: int) -> None:
         # Forgotten by every view; its history stays in the log (and the audit log).
         state_id = event.originator_id
         for table, column in (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -34,7 +32,7 @@ class TokensProjection(Projection):
     tables = (api_tokens_table,)
 
     @handles(ApiToken.Issued)
-    def issued(self, conn: Connection, event: Any, position: int) -> None:
+    def issued(self, conn: Connection, event: ApiToken.Issued, position: int) -> None:
         conn.execute(
             api_tokens_table.insert().values(
                 id=event.originator_id,
@@ -48,7 +46,7 @@ class TokensProjection(Projection):
         )
 
     @handles(ApiToken.Revoked)
-    def revoked(self, conn: Connection, event: Any, position: int) -> None:
+    def revoked(self, conn: Connection, event: ApiToken.Revoked, position: int) -> None:
         conn.execute(
             api_tokens_table.update()
             .where(api_tokens_table.c.id == event.originator_id)
