@@ -43,7 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import urlsplit
 
-FaultKind = Literal["throttle", "error", "deny", "hold"]
+FaultKind = Literal["throttle", "error", "deny", "hold", "html"]
 
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 _ACTION = re.compile(rb"(?:^|[?&])Action=([A-Za-z0-9]+)")
@@ -287,6 +287,9 @@ class FaultProxy:
 def _error(
     fault: FaultKind, service: str, request_headers: Message
 ) -> tuple[int, list[tuple[str, str]], bytes]:
+    if fault == "html":  # an overloaded server's or a proxy's page, not the service's error
+        page = b"<!doctype html>\n<title>500 Internal Server Error</title>\n<h1>Overloaded</h1>\n"
+        return 500, [("Content-Type", "text/html; charset=utf-8")], page
     request_id = str(uuid.uuid4())
     target = request_headers.get("X-Amz-Target")
     content_type = request_headers.get("Content-Type", "") or ""

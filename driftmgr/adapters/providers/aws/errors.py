@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
 
 __all__ = [
     "ACCESS_DENIED",
@@ -127,8 +128,9 @@ def is_retryable(exc: BaseException) -> bool:
             return False
         status = http_status(exc)
         return code in THROTTLED or code in SERVER_ERRORS or status == 429 or status >= 500
-    # HTTPClientError covers ConnectionClosedError (a reset) and ReadTimeoutError.
-    return isinstance(exc, HTTPClientError | ConnectionResetError)
+    # HTTPClientError covers ConnectionClosedError (a reset) and ReadTimeoutError; a body
+    # botocore cannot parse is an overloaded endpoint's or a proxy's HTML error page.
+    return isinstance(exc, HTTPClientError | ConnectionResetError | ResponseParserError)
 
 
 def is_breaker_failure(exc: BaseException) -> bool:
@@ -137,7 +139,12 @@ def is_breaker_failure(exc: BaseException) -> bool:
         code = error_code(exc)
         return is_retryable(exc) or code in SESSION_EXPIRED or code in BAD_CREDENTIALS
     return isinstance(
-        exc, BotoConnectionError | HTTPClientError | CallTimeoutError | ConnectionResetError
+        exc,
+        BotoConnectionError
+        | HTTPClientError
+        | CallTimeoutError
+        | ConnectionResetError
+        | ResponseParserError,
     )
 
 

@@ -51,6 +51,21 @@ def test_throttling_and_500s_on_every_service_leave_the_inventory_complete_and_u
     assert 0.25 < len(injected) / len(seen) < 0.55
 
 
+def test_html_error_pages_instead_of_service_errors_are_retried_like_500s(
+    proxy: FaultProxy, boto: Boto
+) -> None:
+    seed_world(boto)
+    clean = scan(AwsProvider())
+    clean_requests = len(proxy.requests())
+
+    proxy.set_faults([Fault("html", 0.2, service="ec2")], seed=3)
+    faulty = scan(AwsProvider())
+
+    assert reasons(faulty) == {key: None for key in clean}
+    assert encoded(faulty) == encoded(clean)
+    assert any(s.fault == "html" for s in proxy.requests()[clean_requests:])
+
+
 def test_a_service_that_always_fails_opens_its_circuit_and_everything_else_completes(
     proxy: FaultProxy, boto: Boto
 ) -> None:
