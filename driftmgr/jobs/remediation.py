@@ -13,7 +13,7 @@ content as a new serial, only if nobody wrote it after us.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Literal, overload
 from uuid import UUID
 
 from driftmgr.adapters.providers.base import ProviderError, Remediator
@@ -290,13 +290,11 @@ class _Job:
         # Planned from the target as it is now, not as the plan saw it: after a crash the
         # object may be half deleted (rules revoked) or gone, which counts as done.
         target = action.target
-        seen = self._observe([target])[target]
-        if seen.unobserved is not None:
-            raise _ActionFailed(f"could not observe {target.label}: {seen.unobserved}", [])
-        if seen.live is None:
+        now = self._observe_one(target, [], missing_ok=True)
+        if now is None:
             return []
         try:
-            calls = self._remediator(target).delete_calls(target, dict(seen.live.attributes))
+            calls = self._remediator(target).delete_calls(target, now)
         except _ACTION_ERRORS as e:
             raise _ActionFailed(str(e), []) from None
         return self._run_calls(action, calls)
@@ -521,11 +519,23 @@ class _Job:
             found.update(observe(self.backend.providers.get(name), group))
         return found
 
-    def _observe_one(self, target: Target, calls: list[ApiCall]) -> dict[str, Any]:
+    @overload
+    def _observe_one(self, target: Target, calls: list[ApiCall]) -> dict[str, Any]: ...
+
+    @overload
+    def _observe_one(
+        self, target: Target, calls: list[ApiCall], *, missing_ok: Literal[True]
+    ) -> dict[str, Any] | None: ...
+
+    def _observe_one(
+        self, target: Target, calls: list[ApiCall], *, missing_ok: bool = False
+    ) -> dict[str, Any] | None:
         seen = self._observe([target])[target]
         if seen.unobserved is not None:
             raise _ActionFailed(f"could not observe {target.label}: {seen.unobserved}", calls)
         if seen.live is None:
+            if missing_ok:
+                return None
             raise _ActionFailed(f"{target.label} does not exist", calls)
         return dict(seen.live.attributes)
 

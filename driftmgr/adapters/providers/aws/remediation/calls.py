@@ -24,6 +24,7 @@ __all__ = [
     "differs",
     "flag",
     "identifier",
+    "name_of",
     "policy_text",
     "region_of",
     "value",
@@ -85,6 +86,11 @@ def identifier(
             if found not in (None, ""):
                 return str(found)
     return target.id
+
+
+def name_of(target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any]) -> str:
+    """The object's name, for services whose calls take a name (tables, repositories …)."""
+    return identifier(target, actual, desired, "name", "id")
 
 
 def arn_of(target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any], path: str) -> str:

@@ -13,7 +13,7 @@ from driftmgr.adapters.providers.aws.remediation.calls import (
     arn_of,
     block,
     flag,
-    identifier,
+    name_of,
     value,
 )
 from driftmgr.adapters.providers.aws.remediation.registry import (
@@ -29,15 +29,11 @@ __all__: list[str] = []
 _TABLE = "aws_dynamodb_table"
 
 
-def _name(target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any]) -> str:
-    return identifier(target, actual, desired, "name", "id")
-
-
 @tagger((_TABLE,), ("dynamodb:tag_resource", "dynamodb:untag_resource"))
 def table_tags(
     target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any], diff: TagChange
 ) -> list[ApiCall]:
-    arn = arn_of(target, actual, desired, f"dynamodb:table/{_name(target, actual, desired)}")
+    arn = arn_of(target, actual, desired, f"dynamodb:table/{name_of(target, actual, desired)}")
     calls = []
     if diff.put:
         params = {"ResourceArn": arn, "Tags": tag_list(diff.put)}
@@ -50,7 +46,7 @@ def table_tags(
 
 @recipe(_TABLE, ("billing_mode", "deletion_protection_enabled"), ("dynamodb:update_table",))
 def table_settings(change: Change) -> list[ApiCall]:
-    params: dict[str, Any] = {"TableName": _name(change.target, change.actual, change.desired)}
+    params: dict[str, Any] = {"TableName": name_of(change.target, change.actual, change.desired)}
     if "billing_mode" in change.attributes:
         mode = str(value(_TABLE, "billing_mode", change.desired))
         params["BillingMode"] = mode
@@ -82,7 +78,7 @@ def time_to_live(change: Change) -> list[ApiCall]:
             return []
         raise NotRemediable("ttl: the attribute to expire items by is not known")
     params = {
-        "TableName": _name(change.target, change.actual, change.desired),
+        "TableName": name_of(change.target, change.actual, change.desired),
         "TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute},
     }
     return [api_call(change.target, "dynamodb", "update_time_to_live", params)]
@@ -96,7 +92,7 @@ def point_in_time_recovery(change: Change) -> list[ApiCall]:
     if specification["PointInTimeRecoveryEnabled"] and days:
         specification["RecoveryPeriodInDays"] = days
     params = {
-        "TableName": _name(change.target, change.actual, change.desired),
+        "TableName": name_of(change.target, change.actual, change.desired),
         "PointInTimeRecoverySpecification": specification,
     }
     return [api_call(change.target, "dynamodb", "update_continuous_backups", params)]

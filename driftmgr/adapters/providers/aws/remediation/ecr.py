@@ -10,7 +10,7 @@ from driftmgr.adapters.providers.aws.remediation.calls import (
     arn_of,
     block,
     flag,
-    identifier,
+    name_of,
     value,
 )
 from driftmgr.adapters.providers.aws.remediation.registry import Change, recipe
@@ -22,15 +22,11 @@ __all__: list[str] = []
 _REPOSITORY = "aws_ecr_repository"
 
 
-def _name(target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any]) -> str:
-    return identifier(target, actual, desired, "name", "id")
-
-
 @tagger((_REPOSITORY,), ("ecr:tag_resource", "ecr:untag_resource"))
 def repository_tags(
     target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any], diff: TagChange
 ) -> list[ApiCall]:
-    name = _name(target, actual, desired)
+    name = name_of(target, actual, desired)
     arn = arn_of(target, actual, desired, f"ecr:repository/{name}")
     calls = []
     if diff.put:
@@ -45,7 +41,7 @@ def repository_tags(
 @recipe(_REPOSITORY, "image_tag_mutability", ("ecr:put_image_tag_mutability",))
 def tag_mutability(change: Change) -> list[ApiCall]:
     params = {
-        "repositoryName": _name(change.target, change.actual, change.desired),
+        "repositoryName": name_of(change.target, change.actual, change.desired),
         "imageTagMutability": str(value(_REPOSITORY, "image_tag_mutability", change.desired)),
     }
     return [api_call(change.target, "ecr", "put_image_tag_mutability", params)]
@@ -55,7 +51,7 @@ def tag_mutability(change: Change) -> list[ApiCall]:
 def scan_on_push(change: Change) -> list[ApiCall]:
     wanted = block(value(_REPOSITORY, "image_scanning_configuration", change.desired))
     params = {
-        "repositoryName": _name(change.target, change.actual, change.desired),
+        "repositoryName": name_of(change.target, change.actual, change.desired),
         "imageScanningConfiguration": {"scanOnPush": flag(wanted.get("scan_on_push"))},
     }
     return [api_call(change.target, "ecr", "put_image_scanning_configuration", params)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from driftmgr.adapters.providers.aws.remediation.calls import api_call, arn_of, identifier
+from driftmgr.adapters.providers.aws.remediation.calls import api_call, arn_of, name_of
 from driftmgr.adapters.providers.aws.remediation.registry import Change, deletion, recipe
 from driftmgr.adapters.providers.aws.remediation.tags import TagChange, tagger
 from driftmgr.domain.remediation import ApiCall, Target
@@ -19,15 +19,11 @@ __all__: list[str] = []
 _LOG_GROUP = "aws_cloudwatch_log_group"
 
 
-def _name(target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any]) -> str:
-    return identifier(target, actual, desired, "name", "id")
-
-
 @tagger((_LOG_GROUP,), ("logs:tag_resource", "logs:untag_resource"))
 def log_group_tags(
     target: Target, actual: Mapping[str, Any], desired: Mapping[str, Any], diff: TagChange
 ) -> list[ApiCall]:
-    name = _name(target, actual, desired)
+    name = name_of(target, actual, desired)
     arn = arn_of(target, actual, desired, f"logs:log-group:{name}").removesuffix(":*")
     calls = []
     if diff.put:
@@ -43,7 +39,7 @@ def log_group_tags(
     _LOG_GROUP, "retention_in_days", ("logs:put_retention_policy", "logs:delete_retention_policy")
 )
 def retention(change: Change) -> list[ApiCall]:
-    name = _name(change.target, change.actual, change.desired)
+    name = name_of(change.target, change.actual, change.desired)
     days = int(change.desired.get("retention_in_days") or 0)
     if days == 0:
         return [api_call(change.target, "logs", "delete_retention_policy", {"logGroupName": name})]
@@ -53,5 +49,5 @@ def retention(change: Change) -> list[ApiCall]:
 
 @deletion(_LOG_GROUP, ("logs:delete_log_group",))
 def delete_log_group(target: Target, actual: Mapping[str, Any]) -> list[ApiCall]:
-    name = _name(target, actual, {})
+    name = name_of(target, actual, {})
     return [api_call(target, "logs", "delete_log_group", {"logGroupName": name})]
