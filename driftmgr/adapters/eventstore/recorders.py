@@ -62,6 +62,7 @@ AUDIT_KEY_ENV = "AUDIT_CHECKPOINT_KEY"  # hex; absent: no checkpoints
 AUDIT_INTERVAL_ENV = "AUDIT_CHECKPOINT_INTERVAL"
 _DEFAULT_INTERVAL = 1000
 _PAGE = 1000
+_SCHEMA_LOCK = 0x647269667464  # pg_advisory_xact_lock key of schema creation ("driftd")
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,12 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {schema}.{marks} (position, seq, hash, next_due, mac, created_at) "
             "VALUES (%s, %s, %s, %s, %s, now())"
         ).format(**names)
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Two processes opening a new store at once race on the library's CREATE OR REPLACE
+        # FUNCTION ("tuple concurrently updated"): one creates the schema at a time.
+        curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (_SCHEMA_LOCK,))
+        super()._create_table(curs)
 
     def create_table(self) -> None:
         super().create_table()
