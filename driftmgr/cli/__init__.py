@@ -21,6 +21,7 @@ from driftmgr.cli.api import EXIT_ERROR, CliError
 from driftmgr.cli.audit import add_audit_commands
 from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
+from driftmgr.cli.providers import add_providers_command
 from driftmgr.cli.remediate import add_remediate_commands
 from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
 from driftmgr.cli.state import add_state_commands
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_state_commands(sub, common)
     add_token_commands(sub, common)
+    add_providers_command(sub, common)
 
     def scope_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument("--provider", required=True, help="cloud provider, e.g. aws")

@@ -9,7 +9,12 @@ import msgspec
 
 from driftmgr.commands.backend import Backend
 from driftmgr.commands.ports import ImportRequest
-from driftmgr.commands.remediation import import_id_of, observations_of, tf_dir_for
+from driftmgr.commands.remediation import (
+    import_id_of,
+    observations_of,
+    observed_key,
+    tf_dir_for,
+)
 from driftmgr.domain.drift.report import ReportBody
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation import NotRemediable
@@ -46,11 +51,11 @@ def generate_import_code(backend: Backend, command: GenerateImportCode) -> Gener
     for item in body.drifts:
         if item.kind != "unmanaged" or item.id is None:
             continue
-        live = observed.get((item.type, item.id))
+        live = observed.get(observed_key(item))
         targets.append(
             ImportRequest(
                 type=item.type,
-                import_id=import_id_of(item.type, item.id, live.attributes if live else {}),
+                import_id=import_id_of(item, live.attributes if live else {}),
                 region=item.region or "",
                 attributes=dict(live.attributes) if live else {},
             )

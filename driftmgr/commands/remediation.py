@@ -24,6 +24,7 @@ from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift.diff import redact_items
+from driftmgr.domain.drift.import_ids import import_id
 from driftmgr.domain.drift.report import DriftItem, ReportBody, ReportSource, Severity
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation import (
@@ -57,6 +58,7 @@ __all__ = [
     "approve_remediation",
     "create_remediation_plan",
     "observations_of",
+    "observed_key",
     "reject_remediation",
     "rollback_remediation",
     "start_remediation",
@@ -245,12 +247,14 @@ class _Planner:
             raise InvalidCommand(f"driftmgr cannot remediate {provider} resources yet") from None
 
     def action(self, index: int, item: DriftItem, strategy: Strategy) -> RemediationAction:
-        live = self.observed.get((item.type, item.id or ""))
+        live = self.observed.get(observed_key(item))
         entry = self.states.get(item.address or "")
+        # Remediators address the object the inventory listed (a rule's own AWS rule, a
+        # queue by account/name): the finding's cloud object, not the state's way of naming it.
         target = Target(
             provider=item.provider,
-            type=item.type,
-            id=item.id or "",
+            type=item.cloud.type if item.cloud else item.type,
+            id=item.cloud.id if item.cloud else item.id or "",
             region=item.region or "",
             account=live.account if live else None,
         )
@@ -378,23 +382,27 @@ class _Planner:
 _NAME = re.compile(r"[^A-Za-z0-9_]+")
 
 
-#: Types whose ``terraform import`` id is an attribute, not driftmgr's identity for them (a
-#: queue is matched on account/name, but imported by its URL).
-_IMPORTED_BY = {"aws_sqs_queue": "url"}
+def observed_key(item: DriftItem) -> tuple[str, str]:
+    """Where a finding's object is in :func:`observations_of`: its cloud (type, id)."""
+    if item.cloud is not None:
+        return item.cloud.type, item.cloud.id
+    return item.type, item.id or ""
 
 
-def import_id_of(resource_type: str, identity: str, attributes: Mapping[str, Any]) -> str:
-    """What ``terraform import`` takes for an object driftmgr knows as ``identity``."""
-    name = _IMPORTED_BY.get(resource_type)
-    value = attributes.get(name) if name else None
-    return value if isinstance(value, str) and value else identity
+def import_id_of(item: DriftItem, attributes: Mapping[str, Any]) -> str:
+    """What ``terraform import`` takes for an unmanaged finding's object (a report from an
+    older driftmgr has no ``import_id``: it is computed from the observation)."""
+    if item.import_id:
+        return item.import_id
+    resource_type, identity = observed_key(item)
+    return import_id(resource_type, identity, attributes)
 
 
 def _import_block(item: DriftItem, attributes: Mapping[str, Any]) -> CodePatch:
     name = _NAME.sub("_", item.id or "imported").strip("_").lower() or "imported"
     if not name[0].isalpha():
         name = f"r_{name}"
-    imported = json.dumps(import_id_of(item.type, item.id or "", attributes))
+    imported = json.dumps(import_id_of(item, attributes))
     block = f"import {{\n  to = {item.type}.{name}\n  id = {imported}\n}}\n"
     return CodePatch(path=f"imports/{item.type}.{name}.tf", content=block)
 

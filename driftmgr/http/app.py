@@ -21,6 +21,7 @@ from driftmgr.http.context import services_of
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
+from driftmgr.http.providers import providers
 from driftmgr.http.remediation import RemediationController
 from driftmgr.http.states import StatesController
 from driftmgr.http.tokens import TokensController
@@ -122,6 +123,7 @@ def create_app(
         route_handlers=[
             healthz,
             readyz,
+            providers,
             StatesController,
             DiscoveriesController,
             ResourcesController,

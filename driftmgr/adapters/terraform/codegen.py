@@ -123,7 +123,12 @@ _EXPRESSION = object()
 _CONFLICT = re.compile(r'^"([\w.-]+)": conflicts with ([\w.-]+)')
 _ALL_OF = re.compile(r'^"[\w.-]+": all of `([\w.,-]+)` must be specified')
 #: The SDK's validators: "expected max_message_size to be in the range (1024 - 262144), got …".
-_REJECTED = re.compile(r"^expected (?:length of )?([\w-]+) to be ")
+_REJECTED = re.compile(r"^expected (?:length of )?([\w.-]+) to be ")
+#: Conflicting arguments that say the same thing, one derived from the other: when both
+#: are generated, the derived one goes (an aws_subnet's availability_zone_id).
+_DERIVED = {frozenset({"availability_zone", "availability_zone_id"}): "availability_zone_id"}
+#: "enable_lni_at_device_index must not be zero, got 0": a generated zero the provider refuses.
+_MUST_NOT = re.compile(r"^([\w-]+) must not be ")
 _UNCONFIGURABLE = re.compile(r'Can\'t configure a value for "([\w.-]+)"')
 _UNSUPPORTED = re.compile(r'An argument named "([\w.-]+)" is not expected here')
 _NAME_TAG = ("Name", "name")
@@ -578,11 +583,23 @@ def _static_fixes(obj: _Object, diagnostics: list[dict[str, Any]]) -> None:
             # The cloud holds a value this provider version does not accept (AWS raised a
             # limit, say): written out, the plan fails; left out, it plans the default.
             _ignore(obj, found.group(1), _REJECTED_VALUE.replace("{why}", summary))
+        elif (found := _MUST_NOT.match(summary)) and _is_empty(
+            _attribute_value(obj.block, found.group(1))
+        ):
+            # Generated from an unset optional (0 for "none"), which the provider refuses.
+            obj.block = _remove(obj.block, found.group(1))
+        elif (found := _REJECTED.match(summary)) and _remove_nested(obj, found.group(1)):
+            # The same inside a block (point_in_time_recovery.0.recovery_period_in_days).
+            path = re.sub(r"\.(\d+)\.", r"[\1].", found.group(1))
+            obj.ignored[path] = _REJECTED_VALUE.replace("{why}", summary)
         else:
             obj.problem = f"{summary or 'error'}: {detail}".strip(": ")
-    # Of two conflicting arguments, drop the empty one(s); both set is for the user.
-    for name, _ in conflicts:
+    # Of two conflicting arguments, drop the empty one(s) and a derived one; both really
+    # set is for the user.
+    for name, other in conflicts:
         if _is_empty(_attribute_value(obj.block, name)):
+            obj.block = _remove(obj.block, name)
+        elif _DERIVED.get(frozenset({name, other})) == name:
             obj.block = _remove(obj.block, name)
     for name, other in conflicts:
         if _is_set(obj.block, name) and _is_set(obj.block, other):
@@ -595,6 +612,26 @@ def _static_fixes(obj: _Object, diagnostics: list[dict[str, Any]]) -> None:
                 obj.block = _remove(obj.block, name)
         if any(_is_set(obj.block, n) for n in names):
             obj.problem = f"{', '.join(names)} must be set together"
+
+
+def _remove_nested(obj: _Object, dotted: str) -> bool:
+    """Remove ``attribute`` from the only ``block {}`` of ``block.0.attribute``; whether it
+    was there."""
+    parts = dotted.split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[1] != "0":
+        return False
+    block, attribute = parts[0], parts[2]
+    opened = re.search(rf"^(\s+){re.escape(block)} \{{\n", obj.block, re.MULTILINE)
+    if opened is None:
+        return False
+    closing = obj.block.find(f"\n{opened.group(1)}}}", opened.end())
+    inner = obj.block[opened.end() : closing + 1]
+    line = re.search(rf"^\s+{re.escape(attribute)}\s*=.*\n", inner, re.MULTILINE)
+    if closing < 0 or line is None:
+        return False
+    start = opened.end() + line.start()
+    obj.block = obj.block[:start] + obj.block[opened.end() + line.end() :]
+    return True
 
 
 def _is_set(text: str, name: str) -> bool:

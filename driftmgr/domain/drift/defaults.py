@@ -283,3 +283,74 @@ def is_cloud_default(
     """
     predicate = _PREDICATES.get(resource_type)
     return predicate is not None and predicate(attributes, context)
+
+
+# --- objects AWS creates beside the ones above (called by their enumerators) ---------------
+
+_DEFAULT_DHCP_SERVERS = ["AmazonProvidedDNS"]
+_DEFAULT_DHCP_DOMAIN = re.compile(r"^(ec2\.internal|[a-z0-9-]+\.compute\.internal)$")
+
+
+def _bucket_ownership(a: Mapping[str, Any]) -> bool:
+    # What S3 sets on every new bucket since April 2023 (ACLs disabled).
+    rules = a.get("rule")
+    return (
+        isinstance(rules, list)
+        and len(rules) == 1
+        and _first(rules).get("object_ownership") == "BucketOwnerEnforced"
+    )
+
+
+def _bucket_acl(a: Mapping[str, Any]) -> bool:
+    # The ACL every bucket is created with: its owner's sole FULL_CONTROL grant.
+    policy = _first(a.get("access_control_policy"))
+    grants = policy.get("grant")
+    if not isinstance(grants, list) or len(grants) != 1:
+        return False
+    grant = _first(grants)
+    grantee = _first(grant.get("grantee"))
+    owner = _first(policy.get("owner"))
+    return (
+        grant.get("permission") == "FULL_CONTROL"
+        and grantee.get("type") == "CanonicalUser"
+        and bool(grantee.get("id"))
+        and grantee.get("id") == owner.get("id")
+    )
+
+
+def _network_interface(a: Mapping[str, Any]) -> bool:
+    # Interfaces AWS services create and manage (load balancers, NAT gateways, endpoints,
+    # Lambda): requester-managed, or of a type other than a plain "interface".
+    interface_type = str(a.get("interface_type") or "interface")
+    return _flag(a.get("requester_managed")) or interface_type != "interface"
+
+
+def _dhcp_options(a: Mapping[str, Any]) -> bool:
+    # The options set AWS creates in every region for its default VPC.
+    return (
+        _strings(a.get("domain_name_servers")) == _DEFAULT_DHCP_SERVERS
+        and bool(_DEFAULT_DHCP_DOMAIN.match(str(a.get("domain_name") or "")))
+        and not _strings(a.get("ntp_servers"))
+        and not _strings(a.get("netbios_name_servers"))
+    )
+
+
+_AWS_CREATED: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "aws_s3_bucket_ownership_controls": _bucket_ownership,
+    "aws_s3_bucket_acl": _bucket_acl,
+    "aws_network_interface": _network_interface,
+    "aws_vpc_dhcp_options": _dhcp_options,
+}
+
+
+def is_aws_created(resource_type: str, attributes: Mapping[str, Any]) -> bool:
+    """Whether AWS made this object itself, for types :func:`is_cloud_default` does not know:
+
+    ``aws_s3_bucket_ownership_controls`` ``BucketOwnerEnforced`` (every bucket since April
+    2023); ``aws_s3_bucket_acl`` the owner's sole ``FULL_CONTROL`` grant (every bucket's
+    ACL); ``aws_network_interface`` ``requester_managed`` or an ``interface_type`` other than
+    ``interface`` (AWS services' interfaces); ``aws_vpc_dhcp_options`` the region's
+    ``AmazonProvidedDNS`` set with domain ``ec2.internal``/``<region>.compute.internal``.
+    """
+    predicate = _AWS_CREATED.get(resource_type)
+    return predicate is not None and predicate(attributes)

@@ -25,8 +25,10 @@ import msgspec
 from driftmgr.domain.drift import aws as _aws  # noqa: F401 - registers the AWS type rules
 from driftmgr.domain.drift.diff import SENSITIVE_VALUE, diff_values, redact, set_change
 from driftmgr.domain.drift.ignore import IgnoreRules
+from driftmgr.domain.drift.import_ids import import_id
 from driftmgr.domain.drift.normalise import drop_empty, is_empty, normalise_attribute
 from driftmgr.domain.drift.report import (
+    CloudObject,
     DriftChange,
     DriftItem,
     DriftKind,
@@ -134,7 +136,10 @@ def detect_drift(
                     # Deposed objects still exist and are Terraform's: they are not unmanaged.
                     claimed.add(key)
                 continue
-            if key is not None and ignore.is_ignored(*key):
+            if key is not None and (
+                ignore.is_ignored(*key)
+                or (resource.id is not None and ignore.is_ignored(resource.type, resource.id))
+            ):
                 ignored += 1
                 claimed.add(key)  # counted once, not again as an ignored live object
                 continue
@@ -151,13 +156,13 @@ def detect_drift(
                 else _unobserved_reason(unit, key, region, account, match, listings)
             )
             if reason is not None:
-                items.append(_item("unobserved", unit, key, region, reason=reason))
+                items.append(_item("unobserved", resource, unit, key, region, reason=reason))
                 if key is not None:
                     claimed.add(key)  # what could not be judged is not unmanaged either
                 continue
             assert key is not None
             if match is None:
-                items.append(_item("missing", unit, key, region))
+                items.append(_item("missing", resource, unit, key, region))
                 continue
             matched.add(id(match))
             skip = delegated.get(key, _NOTHING)
@@ -170,7 +175,9 @@ def detect_drift(
                 if not ignore.is_path_ignored(key[0], key[1], c.path)
             ]
             if changes:
-                items.append(_item("modified", unit, key, match.region, changes=changes))
+                items.append(
+                    _item("modified", resource, unit, key, match.region, changes=changes)
+                )
             else:
                 in_sync += 1
 
@@ -197,7 +204,8 @@ def detect_drift(
         key = (live.type, live.id)
         if _parent_key(live) in unmanaged_keys:
             continue
-        if ignore.is_ignored(*key):
+        imported = import_id(live.type, live.id, live.attributes)
+        if ignore.is_ignored(*key) or ignore.is_ignored(live.type, imported):
             ignored += 1
             continue
         items.append(
@@ -205,10 +213,12 @@ def detect_drift(
                 kind="unmanaged",
                 address=None,
                 type=live.type,
-                id=live.id,
+                id=imported,
                 provider=live.provider,
                 region=live.region,
                 severity=severity_of("unmanaged", live.type, [], attributes=live.attributes),
+                import_id=imported,
+                cloud=CloudObject(type=live.type, id=live.id),
             )
         )
 
@@ -319,8 +329,8 @@ def _unobserved_reason(
             "the state does not say which region this resource is in, and it was not found "
             "in the scanned regions"
         )
-    else:
-        candidates = listings.get((resource.type, region), [])
+    # Listed under the type the cloud has (an aws_default_vpc is an aws_vpc).
+    candidates = listings.get((key[0], region), [])
     if not candidates:
         return f"driftmgr cannot list {resource.type} resources yet"
     relevant = [o for o in candidates if account is None or o.account in (None, account)]
@@ -333,24 +343,28 @@ def _unobserved_reason(
 def _item(
     kind: DriftKind,
     resource: StateResource,
+    unit: StateResource,
     key: Key | None,
     region: str | None,
     *,
     changes: list[DriftChange] | None = None,
     reason: str | None = None,
 ) -> DriftItem:
+    """A finding about a state resource, named as the state names it (type, address, id:
+    what ``terraform state show`` prints) whatever unit or canonical key it was matched as."""
     # Severity reads the real values (a rule opened to the world); the report shows them
     # only once every secret in them is hidden.
     return DriftItem(
         kind=kind,
         address=resource.address,
         type=resource.type,
-        id=key[1] if key else resource.id,
+        id=resource.id if resource.id is not None else (key[1] if key else None),
         provider=resource.provider,
         region=region,
-        severity=severity_of(kind, resource.type, changes or []),
-        changes=redact(changes, resource.sensitive_paths, resource.type) if changes else [],
+        severity=severity_of(kind, unit.type, changes or []),
+        changes=redact(changes, unit.sensitive_paths, unit.type) if changes else [],
         reason=reason,
+        cloud=CloudObject(type=key[0], id=key[1]) if key else None,
     )
 
 
@@ -438,12 +452,25 @@ def _changes(
             continue
         if name in rules.policies:
             changes.append(DriftChange(path=name, expected=expected_raw, actual=actual_raw))
-        elif name in rules.sets:
+        elif name in rules.sets and not _one_block_each(expected, actual):
             changes.append(set_change(name, expected, actual))
         else:
             changes.extend(diff_values(name, expected, actual))
     changes.sort(key=lambda change: change.path)
     return changes
+
+
+def _one_block_each(expected: Any, actual: Any) -> bool:
+    # A set holding one block on both sides (a MaxItems-1 block: versioning_configuration)
+    # has one member to compare, so its change is named at the leaf that differs
+    # (versioning_configuration[0].status), as Terraform names it.
+    return (
+        type(expected) is list
+        and type(actual) is list
+        and len(expected) == len(actual) == 1
+        and isinstance(expected[0], dict)
+        and isinstance(actual[0], dict)
+    )
 
 
 def _same_string_set(expected: Any, actual: Any, name: str, rules: TypeRules) -> bool:

@@ -30,6 +30,7 @@ __all__ = [
     "network_acl_protocol_number",
     "network_acl_rule_id",
     "network_acl_rule_identity",
+    "network_acl_rule_import_id",
     "policy_attachment_id",
     "policy_attachment_identity",
     "protocol_for_value",
@@ -40,10 +41,12 @@ __all__ = [
     "route_destination",
     "route_id",
     "route_identity",
+    "route_import_id",
     "route_table_association_id",
     "route_table_association_identity",
     "security_group_rule_id",
     "security_group_rule_identity",
+    "security_group_rule_import_id",
     "sqs_queue_id",
     "sqs_queue_identity",
     "string_hashcode",
@@ -407,3 +410,58 @@ def sqs_queue_id(url: str) -> str | None:
 def sqs_queue_identity(attributes: Mapping[str, Any]) -> str | None:
     url = attributes.get("url") or attributes.get("id")
     return sqs_queue_id(str(url)) if url else None
+
+
+# --- what `terraform import` takes, where a template over attributes cannot say it -----------
+
+
+def security_group_rule_import_id(_identity: str, attributes: Mapping[str, Any]) -> str | None:
+    """``SG_TYPE_PROTOCOL_FROM_TO_SOURCE[_SOURCE]*`` (``resourceSecurityGroupRuleImport``).
+
+    Sources are CIDRs, IPv6 CIDRs, prefix list ids, a source group id or ``self``; the
+    protocol is the provider's name or number (``tcp``, ``-1``).
+    """
+    group = attributes.get("security_group_id")
+    rule_type = attributes.get("type")
+    if not group or rule_type not in ("ingress", "egress"):
+        return None
+    protocol = protocol_for_value(attributes.get("protocol"))
+    low, high = _as_int(attributes.get("from_port")), _as_int(attributes.get("to_port"))
+    if protocol == "-1":
+        low = high = 0
+    sources = [
+        str(canonical_cidr(c))
+        for field in ("cidr_blocks", "ipv6_cidr_blocks")
+        for c in _strings(attributes.get(field))
+    ]
+    sources += _strings(attributes.get("prefix_list_ids"))
+    source_group = str(attributes.get("source_security_group_id") or "").rsplit("/", 1)[-1]
+    if _truthy_flag(attributes.get("self")) or source_group == group:
+        sources.append("self")
+    elif source_group:
+        sources.append(source_group)
+    if not sources:
+        return None
+    return "_".join([str(group), str(rule_type), protocol, str(low), str(high), *sources])
+
+
+def route_import_id(_identity: str, attributes: Mapping[str, Any]) -> str | None:
+    """``ROUTETABLE_DESTINATION`` (CIDR, IPv6 CIDR or prefix list id)."""
+    table = attributes.get("route_table_id")
+    destination = route_destination(attributes)
+    return f"{table}_{destination}" if table and destination else None
+
+
+def network_acl_rule_import_id(_identity: str, attributes: Mapping[str, Any]) -> str | None:
+    """``ACL:RULE_NUMBER:PROTOCOL:EGRESS`` (``true``/``false``), the protocol as a number."""
+    acl = attributes.get("network_acl_id")
+    number = attributes.get("rule_number")
+    if not acl or number is None:
+        return None
+    egress = "true" if _truthy_flag(attributes.get("egress")) else "false"
+    protocol = network_acl_protocol_number(attributes.get("protocol"))
+    return f"{acl}:{_as_int(number)}:{protocol}:{egress}"
+
+
+def _truthy_flag(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"

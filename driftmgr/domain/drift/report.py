@@ -16,6 +16,7 @@ import msgspec
 __all__ = [
     "SCHEMA_VERSION",
     "SEVERITY_WEIGHTS",
+    "CloudObject",
     "DriftChange",
     "DriftItem",
     "DriftKind",
@@ -53,6 +54,13 @@ class DriftChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     all the change says. Absent (false) otherwise."""
 
 
+class CloudObject(msgspec.Struct, frozen=True, kw_only=True):
+    """A cloud object as driftmgr's inventory knows it (``driftmgr inventory`` lists it so)."""
+
+    type: str
+    id: str
+
+
 class DriftItem(msgspec.Struct, frozen=True, kw_only=True):
     kind: DriftKind
     address: str | None
@@ -66,6 +74,12 @@ class DriftItem(msgspec.Struct, frozen=True, kw_only=True):
     options: list[str] = msgspec.field(default_factory=list)
     """The remediation strategies that fit this finding (``revert``, ``accept``, …), most
     usual first; empty for an unobserved one."""
+    import_id: str | None = None
+    """For an unmanaged finding, the id ``terraform import`` accepts for its type (also its
+    ``id``); None for the other kinds."""
+    cloud: CloudObject | None = None
+    """The cloud object matched (or, for a missing finding, looked for) under driftmgr's
+    canonical identity; None when the state records no id."""
 
 
 class DriftSummary(msgspec.Struct, frozen=True, kw_only=True):

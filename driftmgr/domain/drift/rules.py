@@ -47,6 +47,9 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     """Values the provider assumes when an attribute is absent: absent equals default."""
     ignored: frozenset[str] = frozenset()
     """Computed, volatile, Terraform-only or identity attributes: never reported as drift."""
+    configured: frozenset[str] = frozenset()
+    """Names in :data:`ALWAYS_IGNORED` that this type's users configure, so they are compared
+    after all (an EventBridge target's ``arn`` is what it invokes, not its own ARN)."""
     member_ignored: Mapping[str, frozenset[str]] = msgspec.field(default_factory=dict)
     """Fields dropped from the members of a list or set attribute before comparing: the
     provider ignores them there (a DynamoDB index's auto-scaled capacity)."""
@@ -74,6 +77,13 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     """For a live child, the parent's attribute that holds it (a rule → its group's
     ``ingress`` or ``egress``). When set, the child is the parent's to report only if the
     parent was compared on that attribute; otherwise it can still be unmanaged."""
+    import_id: str = "{id}"
+    """The id ``terraform import`` takes for a live object of this type, as a template over
+    its attributes (``{role}/{policy_arn}``); ``{id}`` is driftmgr's id for it. Written into
+    ``docs/import-ids.md`` (generated: ``python -m driftmgr.domain.drift.import_ids``)."""
+    import_id_of: Callable[[str, Mapping[str, Any]], str | None] | None = None
+    """For ids a template cannot say (a rule's sources): (id, attributes) → import id;
+    ``import_id`` then describes it in words."""
     delegates: Callable[[StateResource], list[tuple[Key, str]]] | None = None
     """Attributes of *another* resource that this one manages separately: (that resource's
     key, attribute). An ``aws_security_group_rule`` manages its group's ``ingress``; Terraform
@@ -96,4 +106,5 @@ def registered_types() -> frozenset[str]:
 @cache
 def rules_for(resource_type: str) -> TypeRules:
     rules = _REGISTRY.get(resource_type, TypeRules())
-    return msgspec.structs.replace(rules, ignored=rules.ignored | ALWAYS_IGNORED)
+    ignored = (rules.ignored | ALWAYS_IGNORED) - rules.configured
+    return msgspec.structs.replace(rules, ignored=ignored)

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 # Importing the service modules registers their enumerators.
 from driftmgr.adapters.providers.aws import (  # noqa: F401
+    autoscaling,
+    cloudtrail,
+    cloudwatch,
     dynamodb,
     ec2,
     ec2_network,
     ecr,
+    ecs,
+    efs,
     elbv2,
     iam,
+    iam_policies,
     kms,
     lambda_,
+    lambda_extras,
     logs,
     rds,
     route53,
     s3,
+    s3_settings,
+    secrets_ssm,
     sns,
     sqs,
+    streams,
+    vpc_more,
 )
 from driftmgr.adapters.providers.aws.provider import AwsProvider
 from driftmgr.adapters.providers.aws.registry import ENUMERATORS

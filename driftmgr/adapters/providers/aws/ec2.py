@@ -616,12 +616,12 @@ def _eip_resource(address: Response, region: str, account: str | None) -> LiveRe
 
 @enumerator("aws_ebs_volume", "ec2")
 async def list_ebs_volumes(scan: Scan, ec2: Any, region: str) -> list[LiveResource]:
-    """Every EBS volume but the root volumes of live instances.
+    """Every EBS volume, with its attachments: which instance, which device, whether it goes
+    with the instance (``delete_on_termination``) and whether it is the instance's root.
 
-    A root volume is created by RunInstances and managed, in Terraform, only as its
-    instance's ``root_block_device`` (which :func:`list_instances` reports); listing it
-    again as an ``aws_ebs_volume`` would make every managed instance's root volume an
-    unmanaged volume. Once detached (its instance gone), it is listed like any other.
+    A volume made with its instance (the root volume, a launch-time block device) is that
+    instance's: the drift rules make it the instance's child, never an unmanaged volume of its
+    own. Once detached (its instance gone), it is a volume like any other.
     """
     volumes = await collect(
         scan, ec2, "describe_volumes", "Volumes", PaginationConfig={"PageSize": 500}
@@ -632,20 +632,41 @@ async def list_ebs_volumes(scan: Scan, ec2: Any, region: str) -> list[LiveResour
         for _, instance in instances
         if instance.get("RootDeviceName")
     }
+    # DescribeVolumes may leave DeleteOnTermination out (moto does); the instance's own
+    # block device mappings always say it.
+    going = {
+        (str(instance["InstanceId"]), str(mapping["Ebs"].get("VolumeId", "")))
+        for _, instance in instances
+        for mapping in instance.get("BlockDeviceMappings", [])
+        if isinstance(mapping.get("Ebs"), dict) and mapping["Ebs"].get("DeleteOnTermination")
+    }
     account = await scan.account()
     return [
-        _ebs_volume_resource(volume, region, account)
+        _ebs_volume_resource(volume, region, account, roots, going)
         for volume in volumes
         if volume.get("State") != "deleted"
-        and not any(
-            (str(a.get("InstanceId", "")), str(a.get("Device", ""))) in roots
-            for a in volume.get("Attachments", [])
-        )
     ]
 
 
-def _ebs_volume_resource(volume: Response, region: str, account: str | None) -> LiveResource:
+def _ebs_volume_resource(
+    volume: Response,
+    region: str,
+    account: str | None,
+    roots: set[tuple[str, str]],
+    going: set[tuple[str, str]],
+) -> LiveResource:
     volume_id: str = volume["VolumeId"]
+    attachments = [
+        {
+            "instance_id": str(a.get("InstanceId", "")),
+            "device_name": str(a.get("Device", "")),
+            "delete_on_termination": bool(a.get("DeleteOnTermination"))
+            or (str(a.get("InstanceId", "")), volume_id) in going,
+            "root": (str(a.get("InstanceId", "")), str(a.get("Device", ""))) in roots,
+        }
+        for a in volume.get("Attachments", [])
+        if a.get("InstanceId")
+    ]
     attributes = {
         "id": volume_id,
         "arn": arn(region, account or "", "volume", volume_id),
@@ -660,6 +681,7 @@ def _ebs_volume_resource(volume: Response, region: str, account: str | None) -> 
         "throughput": int(volume.get("Throughput", 0)),
         "type": volume.get("VolumeType", ""),
         "tags": tags(volume.get("Tags")),
+        "attachments": attachments,
     }
     return live("aws_ebs_volume", volume_id, region, account, attributes)
 

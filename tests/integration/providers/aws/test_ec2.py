@@ -728,27 +728,43 @@ def test_ebs_volumes_are_listed_with_every_provider_attribute(boto: Boto) -> Non
         "throughput": 250,
         "type": "gp3",
         "tags": {"Name": "data"},
+        "attachments": [],
     }
 
 
-def test_root_volumes_of_live_instances_are_reported_by_their_instance_only(boto: Boto) -> None:
+@pytest.mark.parametrize("instance_managed", [True, False], ids=["managed", "unmanaged"])
+def test_an_instances_root_volume_is_part_of_the_instance_never_a_finding(
+    boto: Boto, instance_managed: bool
+) -> None:
     ec2 = boto("ec2")
     instance = ec2.run_instances(ImageId=an_ami(ec2), MinCount=1, MaxCount=1)["Instances"][0]
-    root = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0][
-        "Instances"
-    ][0]["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    instance_id = instance["InstanceId"]
+    root = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
+        "BlockDeviceMappings"
+    ][0]["Ebs"]["VolumeId"]
     data = ec2.create_volume(AvailabilityZone=instance["Placement"]["AvailabilityZone"], Size=5)[
         "VolumeId"
     ]
-    ec2.attach_volume(VolumeId=data, InstanceId=instance["InstanceId"], Device="/dev/sdf")
+    ec2.attach_volume(VolumeId=data, InstanceId=instance_id, Device="/dev/sdf")
 
     outcomes = scan([REGION], ["aws_ebs_volume", "aws_instance"])
 
     volumes = observed(outcomes[("aws_ebs_volume", REGION)])
-    assert data in volumes
-    assert root not in volumes
+    assert volumes[root].attributes["attachments"][0]["root"] is True
+    assert volumes[data].attributes["attachments"][0]["root"] is False
     instances = observed(outcomes[("aws_instance", REGION)])
-    assert instances[instance["InstanceId"]].attributes["root_block_device"][0]["volume_id"] == root
+    assert instances[instance_id].attributes["root_block_device"][0]["volume_id"] == root
+    state = (
+        [state_resource("aws_instance", "web", {"id": instance_id})] if instance_managed else []
+    )
+    findings = detect_drift(
+        state, outcomes.values(), DriftScope(providers=["aws"], regions=[REGION])
+    ).items
+    unmanaged = {(i.type, i.id) for i in findings if i.kind == "unmanaged"}
+    # The volume attached later is a volume of its own (an aws_ebs_volume + attachment).
+    assert ("aws_ebs_volume", data) in unmanaged
+    assert ("aws_ebs_volume", root) not in unmanaged
+    assert (("aws_instance", instance_id) in unmanaged) is not instance_managed
 
 
 def test_key_pairs_are_keyed_by_name(boto: Boto) -> None:

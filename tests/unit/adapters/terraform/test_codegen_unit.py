@@ -269,6 +269,61 @@ def test_a_value_the_provider_rejects_is_left_to_ignore_changes_with_the_reason(
     assert lifecycle[0]["ignore_changes"] == ["max_message_size"]
 
 
+def test_a_value_the_provider_rejects_inside_a_block_leaves_the_block_to_ignore_changes() -> None:
+    table = generated(
+        "aws_dynamodb_table",
+        '  name = "t"\n'
+        "  point_in_time_recovery {\n"
+        "    enabled                 = false\n"
+        "    recovery_period_in_days = 0\n"
+        "  }\n",
+    )
+    rejected = (
+        "expected point_in_time_recovery.0.recovery_period_in_days to be in the range "
+        "(1 - 35), got 0"
+    )
+    _static_fixes(table, [error(rejected)])
+    assert table.problem is None
+    text = _with_lifecycle(table.block, table.ignored)
+    parsed = hcl2.loads(text)["resource"][0]['"aws_dynamodb_table"']['"x"']
+    assert [b["enabled"] for b in parsed["point_in_time_recovery"]] == [False]
+    assert "recovery_period_in_days" not in parsed["point_in_time_recovery"][0]
+    assert parsed["lifecycle"][0]["ignore_changes"] == [
+        "${point_in_time_recovery[0].recovery_period_in_days}"
+    ]
+
+
+def test_of_two_conflicting_arguments_both_set_the_one_derived_from_the_other_goes() -> None:
+    subnet = generated(
+        "aws_subnet",
+        '  availability_zone    = "us-east-1e"\n  availability_zone_id = "use1-az3"\n',
+    )
+    conflicts = [
+        error(
+            "Conflicting configuration arguments",
+            '"availability_zone": conflicts with availability_zone_id',
+        ),
+        error(
+            "Conflicting configuration arguments",
+            '"availability_zone_id": conflicts with availability_zone',
+        ),
+    ]
+    _static_fixes(subnet, conflicts)
+    assert subnet.block == 'resource "aws_subnet" "x" {\n  availability_zone    = "us-east-1e"\n}\n'
+    assert subnet.problem is None
+
+
+def test_a_generated_zero_the_provider_refuses_goes_and_a_real_value_stays_a_problem() -> None:
+    refused = error("enable_lni_at_device_index must not be zero, got 0")
+    subnet = generated("aws_subnet", "  enable_lni_at_device_index = 0\n  cidr_block = \"x\"\n")
+    _static_fixes(subnet, [refused])
+    assert subnet.block == 'resource "aws_subnet" "x" {\n  cidr_block = "x"\n}\n'
+    assert subnet.problem is None
+    other = generated("aws_subnet", "  enable_lni_at_device_index = 3\n")
+    _static_fixes(other, [error("enable_lni_at_device_index must not be three, got 3")])
+    assert other.problem is not None
+
+
 def test_of_two_conflicting_arguments_the_empty_one_goes_and_terraform_only_ones_are_ignored() -> (
     None
 ):

@@ -65,6 +65,9 @@ class ExpectedDrift(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: str | msgspec.UnsetType = msgspec.UNSET
     """A substring of the finding's reason."""
     changes: list[ExpectedChange] | msgspec.UnsetType = msgspec.UNSET
+    import_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    cloud: dict[str, str] | msgspec.UnsetType | None = msgspec.UNSET
+    """The matched cloud object, ``{"type", "id"}``."""
 
 
 class Expected(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -171,6 +174,11 @@ def _check_drift(expected: ExpectedDrift, item: DriftItem) -> None:
         assert item.severity == expected.severity, where
     if expected.reason is not msgspec.UNSET:
         assert expected.reason in (item.reason or ""), where
+    if expected.import_id is not msgspec.UNSET:
+        assert item.import_id == expected.import_id, where
+    if expected.cloud is not msgspec.UNSET:
+        got_cloud = msgspec.to_builtins(item.cloud) if item.cloud else None
+        assert got_cloud == expected.cloud, where
     if expected.changes is msgspec.UNSET:
         return
     actual = {c.path: c for c in item.changes}

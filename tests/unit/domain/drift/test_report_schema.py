@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from driftmgr.domain.drift.engine import canonical_key, detect_drift
 from driftmgr.domain.drift.report import (
     SCHEMA_VERSION,
+    CloudObject,
     DriftChange,
     DriftItem,
     DriftKind,
@@ -89,6 +90,7 @@ def every_kind() -> dict[str, Any]:
             provider="aws",
             region=REGION,
             severity="critical",
+            cloud=CloudObject(type="aws_security_group", id="sg-0123456789abcdef0"),
             changes=[
                 DriftChange(path="ingress", expected=[], actual=[rule], added=[rule], removed=[]),
                 DriftChange(path="tags.Owner", expected="team-a", actual=None),
@@ -111,6 +113,8 @@ def every_kind() -> dict[str, Any]:
             provider="aws",
             region=GLOBAL_REGION,
             severity="high",
+            import_id="shadow",
+            cloud=CloudObject(type="aws_iam_role", id="shadow"),
         ),
         DriftItem(
             kind="unobserved",
@@ -257,6 +261,9 @@ MISTAKES: dict[str, tuple[tuple[str | int, ...], Any]] = {
     ),
     "an unmanaged drift with an address": (("drifts", 2, "address"), "aws_iam_role.shadow"),
     "an unmanaged drift without an id": (("drifts", 2, "id"), None),
+    "an unmanaged drift without an import id": (("drifts", 2, "import_id"), None),
+    "a modified drift with an import id": (("drifts", 0, "import_id"), "sg-1"),
+    "a cloud object without an id": (("drifts", 0, "cloud"), {"type": "aws_vpc"}),
     "an unobserved drift without a reason": (("drifts", 3, "reason"), None),
     "a modified drift with a reason": (("drifts", 0, "reason"), "because"),
 }

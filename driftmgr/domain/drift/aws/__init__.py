@@ -35,6 +35,7 @@ from driftmgr.domain.drift.identity import (
     kms_alias_identity,
     network_acl_rule_id,
     network_acl_rule_identity,
+    network_acl_rule_import_id,
     policy_attachment_id,
     policy_attachment_identity,
     protocol_for_value,
@@ -43,9 +44,11 @@ from driftmgr.domain.drift.identity import (
     route_destination,
     route_id,
     route_identity,
+    route_import_id,
     route_table_association_identity,
     security_group_rule_id,
     security_group_rule_identity,
+    security_group_rule_import_id,
     sqs_queue_identity,
 )
 from driftmgr.domain.drift.normalise import drop_empty
@@ -258,6 +261,9 @@ _aws(
         # only set for single-source rules and is not part of Terraform's identity.
         ignored=frozenset({"self", "security_group_rule_id", "type"}),
         identity=security_group_rule_identity,
+        import_id="{security_group_id}_{type}_{protocol}_{from_port}_{to_port}_{source}[_{source}]…"
+        " (sources: CIDRs, prefix lists, a group id or self)",
+        import_id_of=security_group_rule_import_id,
         split=split_security_group_rule,
         parent=_SG_RULE_PARENT,
         parent_attribute=_SG_RULE_ATTRIBUTE,
@@ -272,6 +278,7 @@ for _direction in ("ingress", "egress"):
             cidrs=frozenset({"cidr_ipv4", "cidr_ipv6"}),
             case_insensitive=frozenset({"ip_protocol"}),
             ignored=frozenset({"security_group_rule_id"}),
+            live_type=_SG_RULE,
             split=unify_vpc_security_group_rule,
             delegates=_vpc_rule_delegates(_direction),
         ),
@@ -361,6 +368,8 @@ _aws(
         # origin/state are AWS's bookkeeping; instance_* are derived from the target ENI.
         ignored=frozenset({"origin", "state", "instance_id", "instance_owner_id"}),
         identity=route_identity,
+        import_id="{route_table_id}_{destination} (CIDR, IPv6 CIDR or prefix list id)",
+        import_id_of=route_import_id,
         parent=_ROUTE_PARENT,
         parent_attribute=_ROUTE_ATTRIBUTE,
         delegates=_ROUTE_DELEGATES,
@@ -431,6 +440,8 @@ _aws(
         case_insensitive=frozenset({"rule_action"}),
         defaults={"egress": False, "from_port": 0, "to_port": 0, "icmp_type": 0, "icmp_code": 0},
         identity=network_acl_rule_identity,
+        import_id="{network_acl_id}:{rule_number}:{protocol number}:{egress true|false}",
+        import_id_of=network_acl_rule_import_id,
         parent=_NACL_RULE_PARENT,
         parent_attribute=_NACL_RULE_ATTRIBUTE,
         delegates=_NACL_RULE_DELEGATES,
@@ -472,6 +483,26 @@ def _instance_volumes(resource: StateResource) -> list[Key]:
     ]
 
 
+def _scaling_group_parent(attributes: Mapping[str, Any]) -> Key | None:
+    """An instance an Auto Scaling group launched belongs to the group (AWS tags it with the
+    group's name); Terraform manages the group, never its instances."""
+    tags = attributes.get("tags")
+    group = tags.get("aws:autoscaling:groupName") if isinstance(tags, Mapping) else None
+    return ("aws_autoscaling_group", str(group)) if group else None
+
+
+def _launch_volume_parent(attributes: Mapping[str, Any]) -> Key | None:
+    """A volume made with its instance (its root, or a launch-time block device that goes
+    with it) is part of that instance: in Terraform its ``root_block_device`` or
+    ``ebs_block_device``, never an ``aws_ebs_volume`` of its own."""
+    for attachment in _blocks(attributes.get("attachments")):
+        if attachment.get("instance_id") and (
+            attachment.get("root") or attachment.get("delete_on_termination")
+        ):
+            return ("aws_instance", str(attachment["instance_id"]))
+    return None
+
+
 _aws(
     "aws_instance",
     TypeRules(
@@ -493,6 +524,8 @@ _aws(
         # Volumes attached by ebs_block_device blocks are this instance's, not unmanaged.
         claims=_instance_volumes,
         claimed_types=frozenset({"aws_ebs_volume"}),
+        # An Auto Scaling group's instances (an EKS node group's too) are the group's.
+        parent=_scaling_group_parent,
         defaults={
             "monitoring": False,
             "ebs_optimized": False,
@@ -539,7 +572,9 @@ _aws(
     "aws_ebs_volume",
     TypeRules(
         defaults={"encrypted": False, "multi_attach_enabled": False, "snapshot_id": ""},
-        ignored=frozenset({"final_snapshot"}),
+        # attachments: what the adapter observed to decide the parent, not an attribute.
+        ignored=frozenset({"final_snapshot", "attachments"}),
+        parent=_launch_volume_parent,
     ),
 )
 
@@ -742,13 +777,20 @@ _aws(
     "aws_iam_role_policy_attachment",
     TypeRules(
         identity=policy_attachment_identity("role"),
+        import_id="{role}/{policy_arn}",
         parent=_ROLE_ATTACHMENT_PARENT,
         parent_attribute=_ROLE_ATTACHMENT_ATTRIBUTE,
         delegates=_ROLE_ATTACHMENT_DELEGATES,
     ),
 )
-_aws("aws_iam_user_policy_attachment", TypeRules(identity=policy_attachment_identity("user")))
-_aws("aws_iam_group_policy_attachment", TypeRules(identity=policy_attachment_identity("group")))
+_aws(
+    "aws_iam_user_policy_attachment",
+    TypeRules(identity=policy_attachment_identity("user"), import_id="{user}/{policy_arn}"),
+)
+_aws(
+    "aws_iam_group_policy_attachment",
+    TypeRules(identity=policy_attachment_identity("group"), import_id="{group}/{policy_arn}"),
+)
 
 _aws(
     "aws_iam_instance_profile",
@@ -895,6 +937,7 @@ _aws(
 _aws(
     "aws_sqs_queue",
     TypeRules(
+        import_id="{url}",
         policies=frozenset({"policy", "redrive_policy", "redrive_allow_policy"}),
         defaults={
             "delay_seconds": 0,
@@ -1137,5 +1180,41 @@ UNTAGGED_TYPES = frozenset(
         "aws_s3_bucket_public_access_block",
         "aws_s3_bucket_policy",
         "aws_sns_topic_subscription",
+        "aws_cloudwatch_event_target",
+        "aws_lambda_permission",
+        "aws_lambda_alias",
+        "aws_iam_role_policy",
+        "aws_iam_user_policy",
+        "aws_iam_group_policy",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_logging",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_acl",
+        "aws_s3_bucket_cors_configuration",
+        "aws_s3_bucket_website_configuration",
+        "aws_s3_bucket_notification",
+        "aws_sqs_queue_policy",
+        "aws_sns_topic_policy",
+        "aws_ecr_repository_policy",
+        "aws_ecr_lifecycle_policy",
+        "aws_iam_user_group_membership",
+        "aws_cloudwatch_log_metric_filter",
+        "aws_api_gateway_resource",
+        "aws_api_gateway_method",
+        "aws_api_gateway_integration",
+        "aws_api_gateway_deployment",
+        "aws_apigatewayv2_route",
+        "aws_apigatewayv2_integration",
+        "aws_lb_target_group_attachment",
     }
+)
+
+# The services' own modules register their types (they import the helpers above).
+from driftmgr.domain.drift.aws import (  # noqa: E402,F401
+    app_services,
+    cloudwatch,
+    ecs,
+    iam_more,
+    network_more,
+    s3_more,
 )
