@@ -597,9 +597,10 @@ def _static_fixes(obj: _Object, diagnostics: list[dict[str, Any]]) -> None:
     # Of two conflicting arguments, drop the empty one(s) and a derived one; both really
     # set is for the user.
     for name, other in conflicts:
-        if _is_empty(_attribute_value(obj.block, name)):
-            obj.block = _remove(obj.block, name)
-        elif _DERIVED.get(frozenset({name, other})) == name:
+        if (
+            _is_empty(_attribute_value(obj.block, name))
+            or _DERIVED.get(frozenset({name, other})) == name
+        ):
             obj.block = _remove(obj.block, name)
     for name, other in conflicts:
         if _is_set(obj.block, name) and _is_set(obj.block, other):

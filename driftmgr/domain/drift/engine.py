@@ -162,7 +162,11 @@ def detect_drift(
                 continue
             assert key is not None
             if match is None:
-                items.append(_item("missing", resource, unit, key, region))
+                absent = rules_for(unit.type).absent_in_cloud
+                if absent is not None and absent(unit.attributes):
+                    in_sync += 1  # what it records is what no object means
+                else:
+                    items.append(_item("missing", resource, unit, key, region))
                 continue
             matched.add(id(match))
             skip = delegated.get(key, _NOTHING)
@@ -175,9 +179,7 @@ def detect_drift(
                 if not ignore.is_path_ignored(key[0], key[1], c.path)
             ]
             if changes:
-                items.append(
-                    _item("modified", resource, unit, key, match.region, changes=changes)
-                )
+                items.append(_item("modified", resource, unit, key, match.region, changes=changes))
             else:
                 in_sync += 1
 
@@ -443,6 +445,8 @@ def _changes(
             continue
         recorded, expected_raw = _expected(resource, name, rules)
         if not recorded or expected_raw == actual_raw:
+            continue
+        if name in rules.same_when and rules.same_when[name](recorded_attributes, live.attributes):
             continue
         if name in rules.sets and _same_string_set(expected_raw, actual_raw, name, rules):
             continue

@@ -284,6 +284,27 @@ def normalise_attribute(name: str, value: Any, rules: TypeRules) -> Any:
         value = [_member_fields(m, rules.case_insensitive, lowercase) for m in value]
         value = [_member_fields(m, rules.dns_names, canonical_dns_name) for m in value]
     value = drop_empty(value)
+    for nested in rules.sets:
+        # A set inside blocks ("default_action.forward.target_group"), put in order before
+        # the blocks holding it are, so that equal blocks sort alike.
+        if nested.startswith(f"{name}."):
+            value = _canonical_nested(value, nested.split(".")[1:])
     if name in rules.sets and isinstance(value, list):
         value = canonical_set(_canonical_member(v) for v in value)
     return value
+
+
+def _canonical_nested(value: Any, path: list[str]) -> Any:
+    """``value`` with the set at ``path`` (through lists of blocks) in canonical order."""
+    if isinstance(value, list):
+        return [_canonical_nested(member, path) for member in value]
+    if not isinstance(value, dict) or path[0] not in value:
+        return value
+    child = value[path[0]]
+    if len(path) > 1:
+        inner = _canonical_nested(child, path[1:])
+    elif isinstance(child, list):
+        inner = canonical_set(_canonical_member(m) for m in child)
+    else:
+        inner = child
+    return {**value, path[0]: inner}

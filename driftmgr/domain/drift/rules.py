@@ -84,6 +84,14 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     import_id_of: Callable[[str, Mapping[str, Any]], str | None] | None = None
     """For ids a template cannot say (a rule's sources): (id, attributes) → import id;
     ``import_id`` then describes it in words."""
+    same_when: Mapping[str, Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = msgspec.field(
+        default_factory=dict
+    )
+    """Attribute → (state attributes, cloud attributes) → whether a difference there is no
+    drift: the provider's DiffSuppressFunc (storage autoscaling grew ``allocated_storage``)."""
+    absent_in_cloud: Callable[[Mapping[str, Any]], bool] | None = None
+    """For state values that mean "nothing" to the cloud (versioning ``Disabled`` on a bucket
+    that never had it): such a resource with no cloud object is in sync, not missing."""
     delegates: Callable[[StateResource], list[tuple[Key, str]]] | None = None
     """Attributes of *another* resource that this one manages separately: (that resource's
     key, attribute). An ``aws_security_group_rule`` manages its group's ``ingress``; Terraform

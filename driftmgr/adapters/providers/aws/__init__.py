@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # Importing the service modules registers their enumerators.
 from driftmgr.adapters.providers.aws import (  # noqa: F401
+    apigateway,
+    apigatewayv2,
     autoscaling,
     cloudtrail,
     cloudwatch,
@@ -13,6 +15,9 @@ from driftmgr.adapters.providers.aws import (  # noqa: F401
     ecr,
     ecs,
     efs,
+    eks,
+    elasticache,
+    elb_more,
     elbv2,
     iam,
     iam_policies,
@@ -20,7 +25,9 @@ from driftmgr.adapters.providers.aws import (  # noqa: F401
     lambda_,
     lambda_extras,
     logs,
+    policies_more,
     rds,
+    rds_more,
     route53,
     s3,
     s3_settings,

@@ -660,6 +660,14 @@ _aws(
     ),
 )
 
+
+def _versioning_never_enabled(attributes: Mapping[str, Any]) -> bool:
+    # "Disabled" is only valid for a bucket whose versioning was never enabled, which S3
+    # reports as no versioning configuration at all (the adapter lists none for it).
+    blocks = _blocks(attributes.get("versioning_configuration"))
+    return bool(blocks) and all(b.get("status") == "Disabled" for b in blocks)
+
+
 _VERSIONING_PARENT, _VERSIONING_ATTRIBUTE, _VERSIONING_DELEGATES = _child_of(
     _BUCKET, "bucket", "versioning"
 )
@@ -669,6 +677,7 @@ _aws(
         sets=frozenset({"versioning_configuration"}),
         ignored=frozenset({"expected_bucket_owner", "mfa"}),
         identity=bucket_identity,
+        absent_in_cloud=_versioning_never_enabled,
         parent=_VERSIONING_PARENT,
         parent_attribute=_VERSIONING_ATTRIBUTE,
         delegates=_VERSIONING_DELEGATES,
@@ -839,9 +848,22 @@ _aws(
 
 # --- databases and queues -------------------------------------------------------------------
 
+
+def storage_autoscaled(state: Mapping[str, Any], cloud: Mapping[str, Any]) -> bool:
+    """Storage autoscaling grew the storage: with ``max_allocated_storage`` set, the provider
+    suppresses a cloud ``allocated_storage`` above the state's and up to that limit."""
+    try:
+        limit = int(state.get("max_allocated_storage") or 0)
+        recorded, now = int(state.get("allocated_storage") or 0), int(cloud["allocated_storage"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return limit > 0 and recorded < now <= limit
+
+
 _aws(
     "aws_db_instance",
     TypeRules(
+        same_when={"allocated_storage": storage_autoscaled},
         sets=frozenset({"vpc_security_group_ids", "enabled_cloudwatch_logs_exports"}),
         case_insensitive=frozenset({"maintenance_window", "backup_window"}),
         defaults={
@@ -1121,6 +1143,8 @@ _aws(
 _aws(
     "aws_lb_listener",
     TypeRules(
+        # A weighted forward's target groups are a TypeSet inside the action block.
+        sets=frozenset({"default_action.forward.target_group"}),
         case_insensitive=frozenset({"protocol"}),
         ignored=frozenset({"mutual_authentication"}),
     ),
@@ -1211,10 +1235,15 @@ UNTAGGED_TYPES = frozenset(
 
 # The services' own modules register their types (they import the helpers above).
 from driftmgr.domain.drift.aws import (  # noqa: E402,F401
+    apigateway,
     app_services,
     cloudwatch,
+    databases,
     ecs,
+    eks,
+    elb_more,
     iam_more,
     network_more,
+    policies,
     s3_more,
 )

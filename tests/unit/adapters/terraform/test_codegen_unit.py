@@ -315,7 +315,7 @@ def test_of_two_conflicting_arguments_both_set_the_one_derived_from_the_other_go
 
 def test_a_generated_zero_the_provider_refuses_goes_and_a_real_value_stays_a_problem() -> None:
     refused = error("enable_lni_at_device_index must not be zero, got 0")
-    subnet = generated("aws_subnet", "  enable_lni_at_device_index = 0\n  cidr_block = \"x\"\n")
+    subnet = generated("aws_subnet", '  enable_lni_at_device_index = 0\n  cidr_block = "x"\n')
     _static_fixes(subnet, [refused])
     assert subnet.block == 'resource "aws_subnet" "x" {\n  cidr_block = "x"\n}\n'
     assert subnet.problem is None

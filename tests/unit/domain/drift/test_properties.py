@@ -151,7 +151,7 @@ def compared_names(rules: TypeRules) -> list[str]:
         | frozenset(rules.defaults)
         | frozenset(GENERIC_NAMES)
     )
-    return sorted(named - rules.ignored - {"tags_all"})
+    return sorted(n for n in named - rules.ignored - {"tags_all"} if "." not in n)
 
 
 @st.composite
