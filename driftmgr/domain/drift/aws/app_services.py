@@ -7,8 +7,9 @@ function (and qualifier): it is matched as ``<function>[:<qualifier>]/<statement
 which is also what ``terraform import`` takes. ``function_name`` may hold a name or an ARN
 (the provider keeps what was configured): it is part of the identity, never compared.
 
-Auto Scaling groups own the instances they launch (tagged ``aws:autoscaling:groupName``);
-the ``aws_instance`` listing must mark those as not the state's to manage.
+Auto Scaling groups own the instances they launch (tagged ``aws:autoscaling:groupName``):
+the ``aws_instance`` rules make such an instance the group's child (``parent``), never a
+finding of its own.
 """
 
 from __future__ import annotations
