@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,6 +24,9 @@ from driftmgr.cli.state import state_inputs
 from driftmgr.cli.terminal import safe
 
 __all__ = ["cmd_discover", "cmd_drift_detect", "cmd_drift_report"]
+
+#: When the CLI started (this module is imported with it): ``-v`` times phases from here.
+_STARTED = time.perf_counter()
 
 
 def _regions(args: argparse.Namespace) -> list[str]:
@@ -139,14 +144,80 @@ def cmd_drift_detect(args: argparse.Namespace) -> int:
         "account_roles": args.account_role or [],
         "tags": _tags(args),
     }
+    phases = _Phases()
     with connect(args) as api:
+        phases.end("start-up (imports, store, app)")
         accepted = api.command("/api/v1/drift-runs", body)
+        phases.end("submit (state parse and import, access check)")
         run_id = accepted["id"]
         api.wait_finished(
             f"/api/v1/drift-runs/{run_id}", accepted["position"], f"drift run {run_id}"
         )
+        phases.end("run")
         report = api.query(f"/api/v1/drift-runs/{run_id}/report")
+        phases.end("report")
+        breakdown = _run_breakdown(api, run_id) if args.verbose else []
+    phases.end("shutdown")
+    if args.verbose:
+        print(f"timing: {phases}", file=sys.stderr)
+        for line in breakdown:
+            print(f"timing: {line}", file=sys.stderr)
     return _show_report(report, args.output)
+
+
+class _Phases:
+    """Wall time of the command's phases, for ``-v``."""
+
+    def __init__(self) -> None:
+        self._last = _STARTED
+        self._spent: list[tuple[str, float]] = []
+
+    def end(self, phase: str) -> None:
+        now = time.perf_counter()
+        self._spent.append((phase, now - self._last))
+        self._last = now
+
+    def __str__(self) -> str:
+        total = self._last - _STARTED
+        return f"{total:.2f} s in all: " + ", ".join(f"{p} {s:.2f} s" for p, s in self._spent)
+
+
+def _run_breakdown(api: Api, run_id: str) -> list[str]:
+    """Where the run itself went: listing vs comparison, and listing time per service."""
+    run = api.query(f"/api/v1/drift-runs/{run_id}")
+    if not run.get("discovery_run_id"):
+        return ["run: no listing (a cached inventory was reused)"]
+    discovery = api.query(f"/api/v1/discoveries/{run['discovery_run_id']}")
+    lines = []
+    listed_at, compared_at = discovery.get("completed_at"), run.get("completed_at")
+    if discovery.get("started_at") and listed_at and compared_at:
+        listing = _seconds_between(discovery["started_at"], listed_at)
+        comparing = _seconds_between(listed_at, compared_at)
+        lines.append(f"run: listing {listing:.2f} s, comparison and recording {comparing:.2f} s")
+    by_service: dict[str, list[float]] = {}
+    for scan in discovery.get("scans", []):
+        spent = by_service.setdefault(_service_of(scan["type"]), [0, 0.0])
+        spent[0] += 1
+        spent[1] += scan["duration_ms"] / 1000
+    if by_service:
+        slowest = sorted(by_service.items(), key=lambda item: -item[1][1])
+        lines.append(
+            "listing by service (seconds summed over its listings, which overlap): "
+            + ", ".join(f"{name} {s:.2f} s ({n:.0f})" for name, (n, s) in slowest)
+        )
+    return lines
+
+
+def _seconds_between(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _service_of(resource_type: str) -> str:
+    """The AWS service listing a type, when this process has the AWS adapter loaded (the
+    in-process CLI); the type itself otherwise."""
+    registry = sys.modules.get("driftmgr.adapters.providers.aws.registry")
+    spec = getattr(registry, "ENUMERATORS", {}).get(resource_type)
+    return str(spec.service) if spec is not None else resource_type
 
 
 def cmd_drift_report(args: argparse.Namespace) -> int:

@@ -17,16 +17,20 @@ What a scan promises:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import aioboto3
+import aiobotocore.session
 import boto3
+import botocore.session
 import msgspec
 from botocore.config import Config
 from botocore.exceptions import (
@@ -62,7 +66,13 @@ from driftmgr.adapters.providers.aws.resilience import (
     RetryPolicy,
     Stats,
 )
-from driftmgr.adapters.providers.aws.scan import DEFAULT_REGION, Scan, gather
+from driftmgr.adapters.providers.aws.scan import (
+    DEFAULT_REGION,
+    Scan,
+    dedupe_search_paths,
+    gather,
+    share_loader,
+)
 from driftmgr.adapters.providers.base import (
     OnScanned,
     ProviderAuthError,
@@ -177,7 +187,9 @@ class AwsProvider:
 
     def _probe(self, service: str, region: str, operation: str) -> Any:
         try:
-            session = boto3.Session(profile_name=self._profile)
+            botocore_session = share_loader(botocore.session.Session(profile=self._profile))
+            session = boto3.Session(botocore_session=botocore_session)
+            dedupe_search_paths(session)
             client = session.client(service, region_name=region, config=self._probe_config)
         except ProfileNotFound:
             raise ProviderAuthError(
@@ -269,28 +281,41 @@ class AwsProvider:
             breaker_threshold=self._breaker_threshold,
             cancel_event=cancel_event,
         )
-        own = functools.partial(aioboto3.Session, profile_name=self._profile)
-        async with resilience.watching():
-            if not self._roles:
-                async with Scan(own, self._config, resilience, home_region=home_region) as scan:
-                    outcomes = await self._scan_account(scan, None, regions, wanted, on_scanned)
-            else:
-                base = Scan(own, self._config, resilience, home_region=home_region)
-                async with base:
-                    per_account = await gather(
-                        self._scan_role(base, role, regions, wanted, on_scanned)
-                        for role in self._roles
-                    )
-                outcomes = [outcome for group in per_account for outcome in group]
+        own = functools.partial(_aio_session, profile=self._profile)
+        started = time.perf_counter()
+        report = _Reporter(on_scanned)
+        scans: list[Scan] = []
+        try:
+            async with resilience.watching():
+                if not self._roles:
+                    scan = Scan(own, self._config, resilience, home_region=home_region)
+                    scans.append(scan)
+                    async with scan:
+                        outcomes = await self._scan_account(scan, None, regions, wanted, report)
+                else:
+                    base = Scan(own, self._config, resilience, home_region=home_region)
+                    scans.append(base)
+                    async with base:
+                        per_account = await gather(
+                            self._scan_role(base, role, regions, wanted, report, scans)
+                            for role in self._roles
+                        )
+                    outcomes = [outcome for group in per_account for outcome in group]
+        finally:
+            report.close()
         self.last_stats = resilience.stats
         logger.info(
-            "AWS scan: %d calls, %d attempts, %d retries, %d failed calls; open circuits: %s",
+            "AWS scan: %d calls, %d attempts, %d retries, %d failed calls; open circuits: %s; "
+            "%.2f s",
             resilience.stats.calls,
             resilience.stats.attempts,
             resilience.stats.retries,
             resilience.stats.failed_calls,
             ", ".join(resilience.stats.open_circuits) or "none",
+            time.perf_counter() - started,
         )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("AWS scan by service: %s", _by_service(scans, outcomes))
         if tag_filter:
             outcomes = [_carrying(o, tag_filter) for o in outcomes]
         return sorted(outcomes, key=lambda o: (o.account or "", o.type, o.region))
@@ -301,7 +326,8 @@ class AwsProvider:
         role: _Role,
         regions: list[str],
         types: list[str],
-        on_scanned: OnScanned | None,
+        report: _Reporter,
+        scans: list[Scan],
     ) -> list[ScanOutcome]:
         try:
             credentials = await base.resilience.until_cancelled(self._assume(base, role.arn))
@@ -313,22 +339,24 @@ class AwsProvider:
                 if not isinstance(exc, _EXPECTED):
                     logger.exception("assuming %s failed unexpectedly", role.arn)
             jobs = [(t, r) for t in types for r in _regions_of(t, regions or [ALL_REGIONS])]
-            return self._unobserved(jobs, role.account, reason, on_scanned)
+            return await self._unobserved(jobs, role.account, reason, report)
         session = functools.partial(
-            aioboto3.Session,
+            _aio_session,
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],
         )
-        async with Scan(
+        scan = Scan(
             session,
             self._config,
             base.resilience,
             home_region=base.home_region,
             label=role.account,
             account=role.account,
-        ) as scan:
-            return await self._scan_account(scan, role.account, regions, types, on_scanned)
+        )
+        scans.append(scan)
+        async with scan:
+            return await self._scan_account(scan, role.account, regions, types, report)
 
     async def _assume(self, base: Scan, role_arn: str) -> dict[str, Any]:
         sts = await base.client("sts", base.home_region)
@@ -344,7 +372,7 @@ class AwsProvider:
         account: str | None,
         regions: list[str],
         types: list[str],
-        on_scanned: OnScanned | None,
+        report: _Reporter,
     ) -> list[ScanOutcome]:
         outcomes: list[ScanOutcome] = []
         regional = [t for t in types if not ENUMERATORS[t].is_global]
@@ -357,10 +385,10 @@ class AwsProvider:
                     reason += " (listing the enabled regions)"
                 account = account or await scan.account()
                 jobs = [(t, ALL_REGIONS) for t in regional]
-                outcomes = self._unobserved(jobs, account, reason, on_scanned)
+                outcomes = await self._unobserved(jobs, account, reason, report)
                 types = [t for t in types if ENUMERATORS[t].is_global]
         jobs = [(t, r) for t in types for r in _regions_of(t, regions)]
-        outcomes += await gather(self._scan_one(scan, account, t, r, on_scanned) for t, r in jobs)
+        outcomes += await gather(self._scan_one(scan, account, t, r, report) for t, r in jobs)
         return outcomes
 
     async def _scan_one(
@@ -369,7 +397,7 @@ class AwsProvider:
         account: str | None,
         type_: str,
         region: str,
-        on_scanned: OnScanned | None,
+        report: _Reporter,
     ) -> ScanOutcome:
         spec = ENUMERATORS[type_]
         started = time.perf_counter()
@@ -392,16 +420,15 @@ class AwsProvider:
             duration_ms=round((time.perf_counter() - started) * 1000),
             account=account or await scan.account(),
         )
-        if on_scanned is not None:
-            on_scanned(outcome)
+        await report(outcome)
         return outcome
 
-    def _unobserved(
+    async def _unobserved(
         self,
         jobs: list[tuple[str, str]],
         account: str | None,
         reason: str,
-        on_scanned: OnScanned | None,
+        report: _Reporter,
     ) -> list[ScanOutcome]:
         outcomes = [
             ScanOutcome(
@@ -409,10 +436,66 @@ class AwsProvider:
             )
             for t, r in jobs
         ]
-        if on_scanned is not None:
-            for outcome in outcomes:
-                on_scanned(outcome)
+        for outcome in outcomes:
+            await report(outcome)
         return outcomes
+
+
+def _aio_session(*, profile: str | None = None, **credentials: Any) -> aioboto3.Session:
+    """An aioboto3 session on the process's shared botocore data loader."""
+    botocore_session = share_loader(aiobotocore.session.AioSession(profile=profile))
+    session = aioboto3.Session(botocore_session=botocore_session, **credentials)
+    dedupe_search_paths(session)
+    return session
+
+
+class _Reporter:
+    """Hands each outcome to ``on_scanned`` on one thread of its own, in the order they land.
+
+    The callback usually writes to a store (the discovery job records an event per
+    outcome, fsync included); run on the event loop it would stall every listing in
+    flight meanwhile. One thread keeps the calls sequential, as before; each listing still
+    awaits its own call, so a failing callback fails the scan as it did, and :meth:`close`
+    waits for any call still running, so none outlives the scan.
+    """
+
+    def __init__(self, on_scanned: OnScanned | None) -> None:
+        self._on_scanned = on_scanned
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="scan-report") if on_scanned else None
+
+    async def __call__(self, outcome: ScanOutcome) -> None:
+        if self._on_scanned is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._pool, self._on_scanned, outcome)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def _by_service(scans: Sequence[Scan], outcomes: Sequence[ScanOutcome]) -> str:
+    """Where a scan's time went, per AWS service: ``ec2 0.84 s (31 calls, 12 listings,
+    client 0.12 s)``, slowest first. Listings overlap, so the seconds add up to more than
+    the scan's wall time."""
+    listed: dict[str, int] = {}
+    for outcome in outcomes:
+        service = ENUMERATORS[outcome.type].service
+        listed[service] = listed.get(service, 0) + 1
+    calls: dict[str, list[float]] = {}
+    for scan in scans:
+        for service, (count, seconds, client_s) in scan.timings().items():
+            total = calls.setdefault(service, [0.0, 0.0, 0.0])
+            total[0] += count
+            total[1] += seconds
+            total[2] += client_s
+    parts = [
+        f"{service} {seconds:.2f} s ({count:.0f} calls, {listed.get(service, 0)} listings, "
+        f"client {client_s:.2f} s)"
+        for service, (count, seconds, client_s) in sorted(
+            calls.items(), key=lambda item: -item[1][1]
+        )
+    ]
+    return ", ".join(parts) or "no calls"
 
 
 async def _list(scan: Scan, spec: TypeSpec, region: str) -> list[LiveResource]:

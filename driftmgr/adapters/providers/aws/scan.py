@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack
 from typing import Any, NamedTuple, TypeVar
 
+import aiohttp
+import botocore.loaders
 import botocore.session
 import jmespath  # type: ignore[import-untyped]
+from aiobotocore.config import AioConfig
+from aiobotocore.httpsession import AIOHTTPSession
 from botocore.config import Config
 from botocore.exceptions import OperationNotPageableError, PaginationError
+from botocore.httpsession import create_urllib3_context, get_cert_path
 
 from driftmgr.adapters.providers.aws.resilience import LaneKey, Resilience
 
-__all__ = ["DEFAULT_REGION", "Response", "Scan", "gather"]
+__all__ = ["DEFAULT_REGION", "Response", "Scan", "dedupe_search_paths", "gather", "share_loader"]
 
 T = TypeVar("T")
 Response = dict[str, Any]
@@ -65,6 +72,8 @@ class Scan:
         self._clients: dict[tuple[str, str], Any] = {}
         self._client_lock = asyncio.Lock()
         self._shared: dict[str, asyncio.Task[Any]] = {}
+        self._timings: dict[str, list[float]] = {}
+        """Per service: calls, seconds in calls (overlapping), seconds creating clients."""
 
     async def __aenter__(self) -> Scan:
         # Started now so the account id is known by the time the first listing returns.
@@ -85,17 +94,32 @@ class Scan:
                     self._session = self._make_session()
                 # One pooled connection per request the lane may have in flight.
                 pool = self.resilience.concurrency_for(service)
-                config = self._config.merge(Config(max_pool_connections=pool))
+                config = _client_config(self._config, pool)
+                started = time.perf_counter()
                 creator = self._session.client(service, region_name=region, config=config)
                 self._clients[key] = await self._stack.enter_async_context(creator)
+                self._timing(service)[2] += time.perf_counter() - started
             return self._clients[key]
+
+    def timings(self) -> dict[str, tuple[int, float, float]]:
+        """Per service: API calls made, seconds spent in them (they overlap), seconds spent
+        creating its clients."""
+        return {s: (int(t[0]), t[1], t[2]) for s, t in self._timings.items()}
+
+    def _timing(self, service: str) -> list[float]:
+        return self._timings.setdefault(service, [0, 0.0, 0.0])
 
     async def call(self, client: Any, operation: str, **params: Any) -> Response:
         """One API call: rate-limited, retried, and counted by its lane's circuit breaker."""
         method = getattr(client, operation)
-        response: Response = await self.resilience.call(
-            self._lane(client), lambda: method(**params)
-        )
+        lane = self._lane(client)
+        started = time.perf_counter()
+        try:
+            response: Response = await self.resilience.call(lane, lambda: method(**params))
+        finally:
+            timing = self._timing(client.meta.service_model.service_name)
+            timing[0] += 1
+            timing[1] += time.perf_counter() - started
         return response
 
     async def pages(self, client: Any, operation: str, **params: Any) -> AsyncIterator[Response]:
@@ -160,6 +184,47 @@ class Scan:
         return LaneKey.of(self.label, meta.service_model.service_name, meta.region_name)
 
 
+def _client_config(config: Config, pool: int) -> Config:
+    """``config`` with ``pool`` connections, over HTTP sessions that share one TLS context
+    (unless ``config`` chose its own HTTP session class)."""
+    merged = config.merge(Config(max_pool_connections=pool))
+    chosen = getattr(config, "http_session_cls", AIOHTTPSession)
+    return AioConfig(
+        connector_args=getattr(config, "connector_args", None),
+        http_session_cls=SharedTlsSession if chosen is AIOHTTPSession else chosen,
+        **merged._user_provided_options,
+    )
+
+
+class SharedTlsSession(AIOHTTPSession):  # type: ignore[misc]
+    """aiobotocore's HTTP session, but every client's connector shares one TLS context.
+
+    The stock session builds a context and loads the whole CA bundle into it for each
+    client (~30-90 ms each, whatever the endpoint's scheme): a scan's twenty-odd clients
+    spent more time there than in their API calls. A context is safe to share; this one is
+    built exactly as aiobotocore builds its own, once per CA bundle. Proxies and client
+    certificates keep the stock per-client path.
+    """
+
+    def _create_connector(self, proxy_url: str | None) -> aiohttp.TCPConnector:
+        if proxy_url or not self._verify or self._cert_file:
+            stock: aiohttp.TCPConnector = super()._create_connector(proxy_url)
+            return stock
+        return aiohttp.TCPConnector(
+            limit=self._max_pool_connections,
+            ssl=_tls_context(get_cert_path(self._verify)),
+            **self._connector_args,
+        )
+
+
+@functools.cache
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    context: ssl.SSLContext = create_urllib3_context()
+    if ca_bundle:
+        context.load_verify_locations(ca_bundle, None, None)
+    return context
+
+
 class _Paging(NamedTuple):
     """How one operation pages, from botocore's paginator model."""
 
@@ -217,7 +282,32 @@ def _paging_for(service: str, api_version: str, api_name: str) -> _Paging:
 @functools.cache
 def _botocore_session() -> Any:
     # Only its data loader is used: the paginator models shipped with botocore.
-    return botocore.session.get_session()
+    return share_loader(botocore.session.get_session())
+
+
+def share_loader(session: Any) -> Any:
+    """``session`` (botocore's, or aiobotocore's) reading botocore's data files through
+    the one loader of this process, and returned.
+
+    Each session otherwise parses its own copy of every model it uses (endpoints.json alone
+    is 1.2 MB): the access probe, every scan and the paginator lookups above would each
+    pay again. boto3 and aioboto3 sessions append their own data folder to the loader's
+    search path; duplicates are dropped so that the shared path does not grow.
+    """
+    loader = _shared_loader(session.get_config_variable("data_path"))
+    session.register_component("data_loader", loader)
+    return session
+
+
+def dedupe_search_paths(session: Any) -> None:
+    """Drop the duplicate folders boto3/aioboto3 sessions appended to the shared loader."""
+    paths = session._session.get_component("data_loader").search_paths
+    paths[:] = list(dict.fromkeys(paths))
+
+
+@functools.cache
+def _shared_loader(data_path: str | None) -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader(data_path)
 
 
 async def gather(coros: Iterable[Awaitable[T]]) -> list[T]:
