@@ -754,9 +754,7 @@ def test_an_instances_root_volume_is_part_of_the_instance_never_a_finding(
     assert volumes[data].attributes["attachments"][0]["root"] is False
     instances = observed(outcomes[("aws_instance", REGION)])
     assert instances[instance_id].attributes["root_block_device"][0]["volume_id"] == root
-    state = (
-        [state_resource("aws_instance", "web", {"id": instance_id})] if instance_managed else []
-    )
+    state = [state_resource("aws_instance", "web", {"id": instance_id})] if instance_managed else []
     findings = detect_drift(
         state, outcomes.values(), DriftScope(providers=["aws"], regions=[REGION])
     ).items
