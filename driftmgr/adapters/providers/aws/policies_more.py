@@ -27,6 +27,7 @@ import json
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from driftmgr.adapters.providers.aws.errors import error_code
@@ -226,15 +227,21 @@ async def list_user_group_memberships(scan: Scan, iam: Any, region: str) -> list
         for user in users
     )
     account = await scan.account()
+    # A user in no group is listed too, as a default: taken out of its groups by hand under
+    # a state that manages the membership, that is the membership modified (groups -> []),
+    # as terraform plan -refresh-only says, not missing; nobody's, it is no finding.
     return [
-        _resource(
-            _MEMBERSHIP,
-            user,
-            account,
-            {"id": user, "user": user, "groups": sorted(str(g["GroupName"]) for g in found)},
+        msgspec.structs.replace(
+            _resource(
+                _MEMBERSHIP,
+                user,
+                account,
+                {"id": user, "user": user, "groups": sorted(str(g["GroupName"]) for g in found)},
+            ),
+            is_default=not found,
         )
         for user, found in zip(users, groups, strict=True)
-        if found  # in no group (or deleted since the listing): no membership
+        if found is not None  # deleted since the listing
     ]
 
 
@@ -417,8 +424,9 @@ def _certificate_attributes(
         "id": arn,
         "arn": arn,
         "domain_name": domain,
+        # The provider reads back every name DescribeCertificate lists, the domain included.
         "subject_alternative_names": sorted(
-            str(n) for n in certificate.get("SubjectAlternativeNames", []) if n != domain
+            str(n) for n in certificate.get("SubjectAlternativeNames", [])
         ),
         "validation_method": "NONE"
         if imported or not validations

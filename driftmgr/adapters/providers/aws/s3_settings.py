@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from driftmgr.adapters.providers.aws.ec2_network import sorted_members
@@ -153,15 +154,15 @@ def _lifecycle_filter(raw: Response | None) -> list[dict[str, Any]]:
     return [
         {
             "prefix": raw.get("Prefix", ""),
-            "object_size_greater_than": int(raw.get("ObjectSizeGreaterThan", 0)),
-            "object_size_less_than": int(raw.get("ObjectSizeLessThan", 0)),
+            "object_size_greater_than": _count(raw.get("ObjectSizeGreaterThan")),
+            "object_size_less_than": _count(raw.get("ObjectSizeLessThan")),
             "tag": [{"key": tag.get("Key", ""), "value": tag.get("Value", "")}] if tag else [],
             "and": (
                 [
                     {
                         "prefix": and_.get("Prefix", ""),
-                        "object_size_greater_than": int(and_.get("ObjectSizeGreaterThan", 0)),
-                        "object_size_less_than": int(and_.get("ObjectSizeLessThan", 0)),
+                        "object_size_greater_than": _count(and_.get("ObjectSizeGreaterThan")),
+                        "object_size_less_than": _count(and_.get("ObjectSizeLessThan")),
                         "tags": {t["Key"]: t.get("Value", "") for t in and_.get("Tags", [])},
                     }
                 ]
@@ -198,7 +199,7 @@ def _lifecycle_rule(rule: Response) -> dict[str, Any]:
         "noncurrent_version_expiration": (
             [
                 {
-                    "newer_noncurrent_versions": int(noncurrent.get("NewerNoncurrentVersions", 0)),
+                    "newer_noncurrent_versions": _count(noncurrent.get("NewerNoncurrentVersions")),
                     "noncurrent_days": int(noncurrent.get("NoncurrentDays", 0)),
                 }
             ]
@@ -208,7 +209,7 @@ def _lifecycle_rule(rule: Response) -> dict[str, Any]:
         "noncurrent_version_transition": _sorted(
             [
                 {
-                    "newer_noncurrent_versions": int(t.get("NewerNoncurrentVersions", 0)),
+                    "newer_noncurrent_versions": _count(t.get("NewerNoncurrentVersions")),
                     "noncurrent_days": int(t.get("NoncurrentDays", 0)),
                     "storage_class": t.get("StorageClass", ""),
                 }
@@ -455,9 +456,13 @@ async def list_bucket_notifications(scan: Scan, s3: Any, region: str) -> list[Li
             attributes[block] = _sorted(
                 [_notification(c, arn_field, arn_key) for c in configuration.get(api_list, [])]
             )
-        # Every bucket answers with a configuration; only a non-empty one is a resource.
-        if eventbridge or any(attributes[b] for _, b, _, _ in _NOTIFICATIONS):
-            live.append(_live(_NOTIFICATION, name, region, account, attributes))
+        # Every bucket answers with a configuration. An empty one is listed too, as a
+        # default: emptied by hand under a state that manages it, it is that resource
+        # modified (as terraform plan -refresh-only says), not missing; nobody's, no finding.
+        item = _live(_NOTIFICATION, name, region, account, attributes)
+        if not (eventbridge or any(attributes[b] for _, b, _, _ in _NOTIFICATIONS)):
+            item = msgspec.structs.replace(item, is_default=True)
+        live.append(item)
     return live
 
 
@@ -471,3 +476,8 @@ def _notification(configuration: Response, arn_field: str, arn_key: str) -> dict
         "filter_prefix": by_name.get("prefix", ""),
         "filter_suffix": by_name.get("suffix", ""),
     }
+
+
+def _count(value: Any) -> int | None:
+    """A count the API leaves out when it is not set: null in the provider's state, not 0."""
+    return None if value is None else int(value)

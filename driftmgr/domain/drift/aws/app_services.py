@@ -258,7 +258,8 @@ _aws(
             "placement_group": "",
             "launch_configuration": "",
             "launch_template": [],
-            "termination_policies": [],
+            # Not configured, AWS applies (and lists) its Default policy.
+            "termination_policies": ["Default"],
             "suspended_processes": [],
             "enabled_metrics": [],
             "tag": [],
