@@ -176,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:
+        # The reader went away (`driftmgr providers | head`): nothing more to say. Python's
+        # own flush at exit would fail again, so stdout is pointed at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE, as a shell reports a command a pipe cut short
     except Exception as e:  # a bug or an unusable setup: one line, details with -v
         from driftmgr.settings import ConfigurationError
 

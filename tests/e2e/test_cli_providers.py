@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 from driftmgr.adapters.providers.aws import ENUMERATORS
-from tests.e2e.conftest import Ran
+from tests.e2e.conftest import DRIFTMGR, Ran
 
 
 def test_providers_lists_every_aws_type_driftmgr_scans(driftmgr: Callable[..., Ran]) -> None:
@@ -23,3 +27,19 @@ def test_providers_as_a_table_has_one_row_per_type(driftmgr: Callable[..., Ran])
     assert header.split() == ["PROVIDER", "TYPE"]
     rows = [line.split() for line in lines if line.strip()]
     assert {tuple(r) for r in rows} == {("aws", t) for t in ENUMERATORS}
+
+
+def test_a_reader_that_stops_early_gets_no_error(tmp_path: Path) -> None:
+    # `driftmgr providers | head -1`: the pipe closes after the first line.
+    ran = subprocess.run(
+        f"{shlex.quote(DRIFTMGR)} providers | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "DRIFTMGR_DATA_DIR": str(tmp_path / "store")},
+    )
+    assert ran.stdout.split() == ["PROVIDER", "TYPE"]
+    # (A new store says where its key is; nothing else is said.)
+    assert "error" not in ran.stderr.lower(), ran.stderr

@@ -155,10 +155,6 @@ EXPECTED_UNMANAGED: dict[str, str] = {
 #: "unmanaged"), (address, "unobserved"), (address, "kind") - → what it said and why it is
 #: wrong. The baseline test is xfail(strict=True) exactly while this is not empty.
 KNOWN_FALSE_FINDINGS: dict[tuple[str, str], str] = {
-    ("aws_ecs_task_definition.app", "container_definitions"): (
-        "driftmgr: the cloud's JSON has \"cpu\":0 (and other API defaults) the state's "
-        "lacks; the provider normalises those defaults away: no drift."
-    ),
     ("aws_vpc_dhcp_options_association.main", "unobserved"): (
         "driftmgr reports an `unobserved` finding for a resource of a type it does not "
         "scan (aws_vpc_dhcp_options_association is not in `driftmgr providers`), right "

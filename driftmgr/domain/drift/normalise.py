@@ -266,6 +266,8 @@ def normalise_attribute(name: str, value: Any, rules: TypeRules) -> Any:
         value = drop_reserved_tags(value, rules.ignored_tag_prefixes)
     if name in rules.hashed:
         value = user_data_hash(value)
+    if name in rules.normalisers:
+        value = rules.normalisers[name](value)
     if name in rules.policies and not is_empty(value):
         value = canonical_policy(value)
     if name in rules.cidrs:

@@ -89,6 +89,9 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     )
     """Attribute → (state attributes, cloud attributes) → whether a difference there is no
     drift: the provider's DiffSuppressFunc (storage autoscaling grew ``allocated_storage``)."""
+    normalisers: Mapping[str, Callable[[Any], Any]] = msgspec.field(default_factory=dict)
+    """Attribute → a function giving its comparable form, for values only the provider's own
+    equivalence can judge (an ECS task's container definitions with the API's defaults)."""
     absent_in_cloud: Callable[[Mapping[str, Any]], bool] | None = None
     """For state values that mean "nothing" to the cloud (versioning ``Disabled`` on a bucket
     that never had it): such a resource with no cloud object is in sync, not missing."""

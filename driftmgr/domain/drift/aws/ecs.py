@@ -14,6 +14,7 @@ its ``arn``) before comparing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,6 +58,54 @@ def task_definition_identity(attributes: Mapping[str, Any]) -> str | None:
     if arn:
         return str(arn)
     return str(attributes["id"]) if attributes.get("id") else None
+
+
+def container_definitions(value: Any) -> Any:
+    """Container definitions as the provider compares them (``containerDefinitions.reduce``
+    in internal/service/ecs): containers by name, environment and secrets by name, and the
+    API's defaults gone — ``cpu`` 0, ``essential`` true, a port mapping's ``tcp`` protocol
+    and a host port of 0 or equal to the container port — as are empty values. Accepts the
+    JSON string Terraform stores or the decoded list; other text is returned as it is."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if not isinstance(value, list):
+        return value
+    reduced = [_container(c) for c in value if isinstance(c, dict)]
+    return sorted(reduced, key=lambda c: str(c.get("name", "")))
+
+
+def _container(container: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _without_empty(container)
+    if out.get("cpu") == 0:
+        del out["cpu"]
+    if out.get("essential") is True:
+        del out["essential"]
+    for key in ("environment", "secrets"):
+        if isinstance(out.get(key), list):
+            out[key] = sorted(out[key], key=lambda v: str(v.get("name", "")))
+    mappings = []
+    for mapping in out.get("portMappings", []):
+        mapping = dict(mapping)
+        if mapping.get("protocol") == "tcp":
+            del mapping["protocol"]
+        if mapping.get("hostPort") in (0, mapping.get("containerPort")):
+            mapping.pop("hostPort", None)
+        mappings.append(mapping)
+    if mappings:
+        out["portMappings"] = mappings
+    return out
+
+
+def _without_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {k: _without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
 
 
 _aws(
@@ -116,7 +165,7 @@ _aws(
     "aws_ecs_task_definition",
     TypeRules(
         sets=frozenset({"requires_compatibilities", "placement_constraints"}),
-        policies=frozenset({"container_definitions"}),
+        normalisers={"container_definitions": container_definitions},
         defaults={
             "execution_role_arn": "",
             "task_role_arn": "",
