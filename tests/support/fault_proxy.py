@@ -80,6 +80,9 @@ class Fault:
     """SigV4 signing name (``ec2``, ``s3``, ``iam``, ``sts``, ``logs`` …); None: any."""
     region: str | None = None
     body_contains: bytes | None = None
+    limit: int | None = None
+    """At most this many requests answered by this rule (None: no limit): with share 1.0 and
+    limit 1, the first matching request surely draws the fault, and its retry goes through."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._faults = tuple(faults)
+        self._answered: Counter[int] = Counter()
+        """Requests each rule (by index) has answered, for ``Fault.limit``."""
         self.seen: list[Seen] = []
         self.holding = threading.Event()
         """Set once a ``hold`` fault has caught a request."""
@@ -128,6 +133,7 @@ class FaultProxy:
     def set_faults(self, faults: Sequence[Fault], *, seed: int = 1) -> None:
         with self._lock:
             self._faults = tuple(faults)
+            self._answered = Counter()
             self._rng = random.Random(seed)
 
     def start(self) -> FaultProxy:
@@ -180,14 +186,17 @@ class FaultProxy:
             draw = self._rng.random()
             stacked = 0.0
             verdict: FaultKind | None = None
-            for fault in self._faults:
+            for index, fault in enumerate(self._faults):
                 if fault.service not in (None, service) or fault.region not in (None, region):
                     continue
                 if fault.body_contains is not None and fault.body_contains not in body:
                     continue
+                if fault.limit is not None and self._answered[index] >= fault.limit:
+                    continue
                 stacked += fault.share
                 if draw < stacked:
                     verdict = fault.kind
+                    self._answered[index] += 1
                     break
             self.seen.append(Seen(service, region, operation, body, verdict))
             return verdict

@@ -58,8 +58,11 @@ def test_html_error_pages_instead_of_service_errors_are_retried_like_500s(
     clean = scan(AwsProvider())
     clean_requests = len(proxy.requests())
 
-    # Few enough that four attempts in a row never all draw one (only our retries cover these).
-    proxy.set_faults([Fault("html", 0.05, service="ec2")], seed=3)
+    # The first EC2 request surely gets a page, the others now and then: few enough that four
+    # attempts in a row never all draw one (only our retries cover these).
+    proxy.set_faults(
+        [Fault("html", 1.0, service="ec2", limit=1), Fault("html", 0.05, service="ec2")], seed=3
+    )
     faulty = scan(AwsProvider())
 
     assert reasons(faulty) == {key: None for key in clean}
