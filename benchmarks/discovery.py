@@ -42,8 +42,6 @@ import logging
 import math
 import os
 import platform
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -54,6 +52,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from _moto import moto_server
 from _smoke import parse_args
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
@@ -89,21 +88,8 @@ SMOKE = {"resources": 10, "repeat": 1, "regions": 1}
 @contextmanager
 def moto(mode: str) -> Iterator[str]:
     if mode == "subprocess":
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        child = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(url)
+        with moto_server() as url:
             yield url
-        finally:
-            child.terminate()
-            child.wait(timeout=10)
         return
     from moto.server import ThreadedMotoServer
 
@@ -114,20 +100,6 @@ def moto(mode: str) -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            httpx.get(f"{url}/moto-api/", timeout=1)
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def client(url: str, service: str, region: str = REGIONS[0]) -> Any:

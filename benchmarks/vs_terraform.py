@@ -33,22 +33,20 @@ machine, shared: compare ratios, not absolute seconds.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from _moto import moto_server
 from _smoke import parse_args
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -261,40 +259,6 @@ def driftmgr_command() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "from driftmgr.cli import main; main()"]
-
-
-@contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    """``python -m moto.server`` on a free loopback port, in its own process."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    child = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/moto-api/", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or child.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        yield url
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 def run(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
