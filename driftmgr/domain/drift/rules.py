@@ -14,9 +14,18 @@ from typing import Any
 
 import msgspec
 
+from driftmgr.domain.drift.report import Severity
 from driftmgr.domain.resources import StateResource
 
-__all__ = ["ALWAYS_IGNORED", "Key", "TypeRules", "register", "registered_types", "rules_for"]
+__all__ = [
+    "ALWAYS_IGNORED",
+    "CloudContext",
+    "Key",
+    "TypeRules",
+    "register",
+    "registered_types",
+    "rules_for",
+]
 
 #: A resource's place in the match dictionary: (Terraform type, canonical id).
 Key = tuple[str, str]
@@ -24,6 +33,21 @@ Key = tuple[str, str]
 #: Never drift, whatever the type: identity, computed ARNs and account ids, the tags map
 #: that ``tags`` is compared against, and Terraform's own timeouts block.
 ALWAYS_IGNORED = frozenset({"id", "arn", "owner_id", "tags_all", "timeouts"})
+
+
+class CloudContext(msgspec.Struct, frozen=True, kw_only=True):
+    """Facts about the account that one object's attributes do not carry, learned by the
+    adapter while listing, for :attr:`TypeRules.cloud_default` (all optional: without them
+    those predicates answer False)."""
+
+    default_vpc_ids: frozenset[str] = frozenset()
+    default_security_group_ids: frozenset[str] = frozenset()
+    default_network_acl_ids: frozenset[str] = frozenset()
+    default_internet_gateway_ids: frozenset[str] = frozenset()
+    """Internet gateways attached to a default VPC."""
+    zone_names: dict[str, str] = msgspec.field(default_factory=dict)
+    """Hosted zone id (with or without ``/hostedzone/``) → zone name."""
+    service_linked_role_names: frozenset[str] = frozenset()
 
 
 class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,13 +123,30 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     """Attributes of *another* resource that this one manages separately: (that resource's
     key, attribute). An ``aws_security_group_rule`` manages its group's ``ingress``; Terraform
     refreshes the group's copy only on its next apply, so the engine does not compare it."""
+    cloud_default: Callable[[Mapping[str, Any], CloudContext], bool] | None = None
+    """Whether a live object of this type is one the cloud made by itself (a default VPC, a
+    zone's NS record, a service-linked role): never unmanaged, still compared when managed.
+    Reads the Terraform-named attributes plus the facts the enumerator adds under the
+    provider's data-source names (documented beside each predicate)."""
+    access: bool = False
+    """The type decides who can reach or read what: a missing or unmanaged one is high."""
+    severity: Mapping[str, Severity] = msgspec.field(default_factory=dict)
+    """Top-level attribute → severity of a change to it (unlisted: medium, labels low)."""
+    taggable: bool = True
+    """False when the Terraform schema has no ``tags``: a tag-scoped run never lists it."""
+    is_global: bool = False
+    """Not regional (IAM, Route 53, CloudFront): listed once per account, from the home
+    region."""
 
 
 _REGISTRY: dict[str, TypeRules] = {}
 
 
 def register(resource_type: str, rules: TypeRules) -> None:
-    """Declare how a type compares. Rules are module-level data: register at import time."""
+    """Declare how a type compares. Rules are module-level data: register at import time,
+    once per type, so that everything about a type is in its one entry."""
+    if resource_type in _REGISTRY:
+        raise ValueError(f"{resource_type} is registered already: extend its one entry")
     _REGISTRY[resource_type] = rules
     rules_for.cache_clear()
 

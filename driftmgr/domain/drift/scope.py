@@ -8,18 +8,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from driftmgr.domain.drift import aws as _aws  # noqa: F401 - registers the AWS type rules
+from driftmgr.domain.drift.rules import rules_for
 from driftmgr.domain.resources import GLOBAL_REGION, StateResource
 
-__all__ = ["GLOBAL_TYPE_PREFIXES", "account_of", "carries_tags", "is_global_type", "region_of"]
-
-#: AWS services whose resources are not regional.
-GLOBAL_TYPE_PREFIXES = ("aws_iam_", "aws_route53_", "aws_cloudfront_", "aws_organizations_")
+__all__ = ["account_of", "carries_tags", "is_global_type", "region_of"]
 
 _AZ = re.compile(r"^([a-z]{2}(?:-gov)?-[a-z]+-\d+)")
 
 
 def is_global_type(resource_type: str) -> bool:
-    return resource_type.startswith(GLOBAL_TYPE_PREFIXES)
+    """Whether the type's rules say it is not regional (IAM, Route 53)."""
+    return rules_for(resource_type).is_global
 
 
 def carries_tags(attributes: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:

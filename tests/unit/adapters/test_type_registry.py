@@ -8,11 +8,16 @@ must say what the code says.
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 
-from driftmgr.adapters.providers.aws import ENUMERATORS
+import pytest
+
+from driftmgr.adapters.providers.aws import ENUMERATORS, provider, registry
+from driftmgr.domain.drift import defaults, scope, severity
 from driftmgr.domain.drift.import_ids import import_id_table
-from driftmgr.domain.drift.rules import registered_types, rules_for
+from driftmgr.domain.drift.rules import register, registered_types, rules_for
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 
@@ -35,3 +40,27 @@ def test_the_import_id_table_in_the_docs_is_the_one_the_rules_make() -> None:
     assert committed == import_id_table(), (
         "docs/import-ids.md is stale: run `python -m driftmgr.domain.drift.import_ids`"
     )
+
+
+def test_a_type_is_registered_once_so_its_knowledge_is_in_one_entry() -> None:
+    # A second register() of a type (to add claims, say) would split the type again.
+    with pytest.raises(ValueError, match="registered already"):
+        register("aws_s3_bucket", rules_for("aws_s3_bucket"))
+
+
+def test_no_type_is_named_outside_its_service_modules() -> None:
+    """Severity, cloud defaults, scope and the enumerator registry read each type's rules:
+    none of them keeps a table of type names of its own."""
+    for module in (severity, defaults, scope, registry, provider):
+        names = sorted(set(re.findall(r"\"(aws_[a-z0-9_]+)\"", inspect.getsource(module))))
+        assert names == [], f"{module.__name__} names types: {names}"
+
+
+def test_an_enumerator_is_global_exactly_when_its_rules_say_so() -> None:
+    assert {t for t, spec in ENUMERATORS.items() if spec.is_global} == {
+        t for t in ENUMERATORS if rules_for(t).is_global
+    }
+    assert {t for t in ENUMERATORS if rules_for(t).is_global} >= {
+        "aws_iam_role",
+        "aws_route53_zone",
+    }

@@ -14,7 +14,7 @@ resources, deployments, APIs and keys go by the id AWS gives them.
 
 A REST API's root resource (``/``) is created by AWS with the API and can never be a
 Terraform resource of its own (the API's ``root_resource_id`` names it): it is listed as
-a cloud default (:func:`is_apigateway_default`).
+a cloud default (its rules' ``cloud_default``).
 
 moto 5.2 answers all of these.
 """
@@ -22,7 +22,6 @@ moto 5.2 answers all of these.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -31,10 +30,10 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import partition, policy_json, resource, rfc3339
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
-__all__ = ["is_apigateway_default"]
+__all__: list[str] = []
 
 _API = "aws_api_gateway_rest_api"
 _RESOURCE = "aws_api_gateway_resource"
@@ -47,17 +46,10 @@ _GONE = ("NotFoundException",)
 _PAGE_SIZE = 500
 
 
-def is_apigateway_default(resource_type: str, attributes: Mapping[str, Any]) -> bool:
-    """Whether AWS made this object with its API: a REST API's root resource (``/``)."""
-    if resource_type == _RESOURCE:
-        return attributes.get("path") == "/" or not attributes.get("parent_id")
-    return False
-
-
 def _live(
     type_: str, id_: str, attributes: dict[str, Any], region: str, account: str | None
 ) -> LiveResource:
-    default = is_default(type_, attributes) or is_apigateway_default(type_, attributes)
+    default = is_cloud_default(type_, attributes)
     return resource(type_, id_, region, account, attributes, is_default=default)
 
 

@@ -11,7 +11,7 @@ of the API.
 
 Quick create (``CreateApi`` with ``Target``) makes a ``$default`` stage, route and
 integration that API Gateway manages for the API (``ApiGatewayManaged``): they are the
-API's, listed as cloud defaults (:func:`is_apigatewayv2_default`).
+API's, listed as cloud defaults (their rules' ``cloud_default``).
 
 moto 5.2 answers all of these but does not implement quick create (``Target`` is
 ignored, ``ApiGatewayManaged`` never set): the cloud-default rule is tested on the
@@ -20,7 +20,6 @@ predicate and in the golden corpus.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -29,10 +28,10 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import partition, resource
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
-__all__ = ["is_apigatewayv2_default"]
+__all__: list[str] = []
 
 _API = "aws_apigatewayv2_api"
 _ROUTE = "aws_apigatewayv2_route"
@@ -42,18 +41,10 @@ _GONE = ("NotFoundException",)
 _PAGE_SIZE = "500"
 
 
-def is_apigatewayv2_default(resource_type: str, attributes: Mapping[str, Any]) -> bool:
-    """Whether API Gateway made this object for its API (quick create's ``$default``
-    stage, route and integration: ``api_gateway_managed``)."""
-    return resource_type in (_ROUTE, _INTEGRATION, _STAGE) and bool(
-        attributes.get("api_gateway_managed")
-    )
-
-
 def _live(
     type_: str, id_: str, attributes: dict[str, Any], region: str, account: str | None
 ) -> LiveResource:
-    default = is_default(type_, attributes) or is_apigatewayv2_default(type_, attributes)
+    default = is_cloud_default(type_, attributes)
     return resource(type_, id_, region, account, attributes, is_default=default)
 
 

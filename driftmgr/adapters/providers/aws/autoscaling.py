@@ -20,7 +20,7 @@ from typing import Any
 from driftmgr.adapters.providers.aws.mapping import resource
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -109,5 +109,5 @@ def _group_resource(group: Response, region: str, account: str | None) -> LiveRe
         "tags": {str(t.get("Key", "")): str(t.get("Value", "")) for t in group_tags},
     }
     return resource(
-        _GROUP, name, region, account, attributes, is_default=is_default(_GROUP, attributes)
+        _GROUP, name, region, account, attributes, is_default=is_cloud_default(_GROUP, attributes)
     )

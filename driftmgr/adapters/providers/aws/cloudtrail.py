@@ -21,7 +21,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -154,5 +154,5 @@ def _trail_resource(trail: Response, region: str, account: str | None) -> LiveRe
         "tags": tags(trail.get("Tags")),
     }
     return resource(
-        _TRAIL, arn, region, account, attributes, is_default=is_default(_TRAIL, attributes)
+        _TRAIL, arn, region, account, attributes, is_default=is_cloud_default(_TRAIL, attributes)
     )

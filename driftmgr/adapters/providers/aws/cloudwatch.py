@@ -26,7 +26,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import policy_json, resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -134,7 +134,7 @@ def _alarm_resource(
         "tags": alarm_tags,
     }
     return resource(
-        _ALARM, name, region, account, attributes, is_default=is_default(_ALARM, attributes)
+        _ALARM, name, region, account, attributes, is_default=is_cloud_default(_ALARM, attributes)
     )
 
 
@@ -233,7 +233,7 @@ def _rule_resource(
         "tags": rule_tags,
     }
     return resource(
-        _RULE, identity, region, account, attributes, is_default=is_default(_RULE, attributes)
+        _RULE, identity, region, account, attributes, is_default=is_cloud_default(_RULE, attributes)
     )
 
 
@@ -324,7 +324,7 @@ def _target_resource(
         region,
         account,
         attributes,
-        is_default=is_default(_TARGET, attributes),
+        is_default=is_cloud_default(_TARGET, attributes),
     )
 
 

@@ -28,7 +28,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import policy_json, resource
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -103,7 +103,12 @@ def _cluster_resource(cluster: Response, region: str, account: str | None) -> Li
         "tags": _ecs_tags(cluster.get("tags")),
     }
     return resource(
-        _CLUSTER, arn, region, account, attributes, is_default=is_default(_CLUSTER, attributes)
+        _CLUSTER,
+        arn,
+        region,
+        account,
+        attributes,
+        is_default=is_cloud_default(_CLUSTER, attributes),
     )
 
 
@@ -253,7 +258,12 @@ def _service_resource(service: Response, region: str, account: str | None) -> Li
         "tags": _ecs_tags(service.get("tags")),
     }
     return resource(
-        _SERVICE, arn, region, account, attributes, is_default=is_default(_SERVICE, attributes)
+        _SERVICE,
+        arn,
+        region,
+        account,
+        attributes,
+        is_default=is_cloud_default(_SERVICE, attributes),
     )
 
 
@@ -333,5 +343,5 @@ def _task_definition_resource(
         region,
         account,
         attributes,
-        is_default=is_default(_TASK_DEFINITION, attributes),
+        is_default=is_cloud_default(_TASK_DEFINITION, attributes),
     )

@@ -19,7 +19,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -98,5 +98,5 @@ def _file_system_resource(
         region,
         account,
         attributes,
-        is_default=is_default(_FILE_SYSTEM, attributes),
+        is_default=is_cloud_default(_FILE_SYSTEM, attributes),
     )

@@ -42,7 +42,6 @@ _GONE = (
     "InvalidARN",
 )
 #: The subnet group ElastiCache creates in the default VPC.
-DEFAULT_SUBNET_GROUP = "default"
 
 
 async def _tags(scan: Scan, elasticache: Any, arn: str) -> dict[str, str] | None:
@@ -106,7 +105,7 @@ async def list_subnet_groups(scan: Scan, elasticache: Any, region: str) -> list[
             "vpc_id": group.get("VpcId", ""),
             "tags": group_tags,
         }
-        default = name == DEFAULT_SUBNET_GROUP or is_cloud_default(_SUBNET_GROUP, attributes)
+        default = is_cloud_default(_SUBNET_GROUP, attributes)
         live.append(resource(_SUBNET_GROUP, name, region, account, attributes, is_default=default))
     return live
 

@@ -6,7 +6,7 @@ Listener rules are listed per listener (``DescribeRules``), over the load balanc
 listeners the ``aws_lb``/``aws_lb_listener`` listings share; tags come from
 ``DescribeTags``, 20 ARNs a call. Every listener has a *default* rule (``IsDefault``):
 it is the listener's ``default_action``, never an ``aws_lb_listener_rule`` of its own,
-and is listed as a cloud default (:func:`is_elb_default`).
+and is listed as a cloud default (its rules' ``cloud_default``).
 
 A target group attachment is one registered target (``DescribeTargetHealth`` per target
 group) and is named ``<target group ARN>/<target id>[/<port>]``: its Terraform id is a
@@ -20,7 +20,6 @@ moto 5.2 answers all of these.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -37,10 +36,10 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import partition, resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
-__all__ = ["attachment_id", "is_elb_default"]
+__all__ = ["attachment_id"]
 
 _RULE = "aws_lb_listener_rule"
 _ATTACHMENT = "aws_lb_target_group_attachment"
@@ -48,11 +47,6 @@ _ELB = "aws_elb"
 _ELB_GONE = ("LoadBalancerNotFound",)
 _TAG_BATCH = 20
 _PAGE_SIZE = 400
-
-
-def is_elb_default(resource_type: str, attributes: Mapping[str, Any]) -> bool:
-    """Whether AWS made this object: a listener's default rule (its ``default_action``)."""
-    return resource_type == _RULE and bool(attributes.get("is_default"))
 
 
 def attachment_id(target_group_arn: str, target_id: str, port: Any) -> str:
@@ -64,7 +58,7 @@ def attachment_id(target_group_arn: str, target_id: str, port: Any) -> str:
 def _live(
     type_: str, id_: str, attributes: dict[str, Any], region: str, account: str | None
 ) -> LiveResource:
-    default = is_default(type_, attributes) or is_elb_default(type_, attributes)
+    default = is_cloud_default(type_, attributes)
     return resource(type_, id_, region, account, attributes, is_default=default)
 
 

@@ -156,7 +156,7 @@ async def _attached(scan: Scan, iam: Any, kind: str, name: str) -> list[str]:
 # --- roles ----------------------------------------------------------------------------------
 
 
-@enumerator("aws_iam_role", "iam", is_global=True)
+@enumerator("aws_iam_role", "iam")
 async def list_roles(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     # Both are shared lookups (shielded tasks): plain asyncio.gather cannot orphan them.
     listed, details = await asyncio.gather(_roles(scan, iam), _details(scan, iam))
@@ -234,7 +234,7 @@ def _role_resource(
 # --- users, groups --------------------------------------------------------------------------
 
 
-@enumerator("aws_iam_user", "iam", is_global=True)
+@enumerator("aws_iam_user", "iam")
 async def list_users(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     listed = await _users(scan, iam)
 
@@ -265,7 +265,7 @@ def _user_resource(user: Response, account: str | None) -> LiveResource:
     return _resource("aws_iam_user", name, account, attributes)
 
 
-@enumerator("aws_iam_group", "iam", is_global=True)
+@enumerator("aws_iam_group", "iam")
 async def list_groups(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     groups = await _groups(scan, iam)
     account = await scan.account()
@@ -286,7 +286,7 @@ async def list_groups(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
 # --- customer managed policies --------------------------------------------------------------
 
 
-@enumerator("aws_iam_policy", "iam", is_global=True)
+@enumerator("aws_iam_policy", "iam")
 async def list_policies(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     # Scope=Local: customer managed policies only; AWS managed ones cannot be Terraform's.
     listed = await _listed(scan, iam, "list_policies", "Policies", Scope="Local")
@@ -345,7 +345,7 @@ async def _attachments(
     return live
 
 
-@enumerator("aws_iam_role_policy_attachment", "iam", is_global=True)
+@enumerator("aws_iam_role_policy_attachment", "iam")
 async def list_role_policy_attachments(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     roles = await _roles(scan, iam)
     service_linked = frozenset(
@@ -355,13 +355,13 @@ async def list_role_policy_attachments(scan: Scan, iam: Any, region: str) -> lis
     return await _attachments(scan, iam, "role", [r["RoleName"] for r in roles], context)
 
 
-@enumerator("aws_iam_user_policy_attachment", "iam", is_global=True)
+@enumerator("aws_iam_user_policy_attachment", "iam")
 async def list_user_policy_attachments(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     users = await _users(scan, iam)
     return await _attachments(scan, iam, "user", [u["UserName"] for u in users])
 
 
-@enumerator("aws_iam_group_policy_attachment", "iam", is_global=True)
+@enumerator("aws_iam_group_policy_attachment", "iam")
 async def list_group_policy_attachments(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     groups = await _groups(scan, iam)
     return await _attachments(scan, iam, "group", [g["GroupName"] for g in groups])
@@ -370,7 +370,7 @@ async def list_group_policy_attachments(scan: Scan, iam: Any, region: str) -> li
 # --- instance profiles ----------------------------------------------------------------------
 
 
-@enumerator("aws_iam_instance_profile", "iam", is_global=True)
+@enumerator("aws_iam_instance_profile", "iam")
 async def list_instance_profiles(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     listed = await _listed(scan, iam, "list_instance_profiles", "InstanceProfiles")
 

@@ -82,19 +82,19 @@ async def _inline(scan: Scan, iam: Any, kind: str, principals: list[str]) -> lis
     return live
 
 
-@enumerator("aws_iam_role_policy", "iam", is_global=True)
+@enumerator("aws_iam_role_policy", "iam")
 async def list_role_policies(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     roles, _ = await asyncio.gather(_roles(scan, iam), _details(scan, iam))
     return await _inline(scan, iam, "role", [r["RoleName"] for r in roles])
 
 
-@enumerator("aws_iam_user_policy", "iam", is_global=True)
+@enumerator("aws_iam_user_policy", "iam")
 async def list_user_policies(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     users = await _users(scan, iam)
     return await _inline(scan, iam, "user", [u["UserName"] for u in users])
 
 
-@enumerator("aws_iam_group_policy", "iam", is_global=True)
+@enumerator("aws_iam_group_policy", "iam")
 async def list_group_policies(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     groups = await _groups(scan, iam)
     return await _inline(scan, iam, "group", [g["GroupName"] for g in groups])

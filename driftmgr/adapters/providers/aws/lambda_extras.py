@@ -31,7 +31,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import resource, rfc3339
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -173,7 +173,7 @@ def _permission_resource(
         region,
         account,
         attributes,
-        is_default=is_default(_PERMISSION, attributes),
+        is_default=is_cloud_default(_PERMISSION, attributes),
     )
 
 
@@ -208,7 +208,7 @@ def _alias_resource(alias: Response, region: str, account: str | None) -> LiveRe
         ),
     }
     return resource(
-        _ALIAS, arn, region, account, attributes, is_default=is_default(_ALIAS, attributes)
+        _ALIAS, arn, region, account, attributes, is_default=is_cloud_default(_ALIAS, attributes)
     )
 
 
@@ -268,5 +268,10 @@ def _mapping_resource(mapping: Response, region: str, account: str | None) -> Li
         ),
     }
     return resource(
-        _MAPPING, uuid, region, account, attributes, is_default=is_default(_MAPPING, attributes)
+        _MAPPING,
+        uuid,
+        region,
+        account,
+        attributes,
+        is_default=is_cloud_default(_MAPPING, attributes),
     )

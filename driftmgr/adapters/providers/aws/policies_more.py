@@ -23,7 +23,6 @@ reports no ``CertificateTransparencyLoggingPreference`` changes and no health-ch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -39,7 +38,7 @@ from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.drift.identity import sqs_queue_id
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource
 
-__all__ = ["is_default_topic_policy"]
+__all__: list[str] = []
 
 T = TypeVar("T")
 
@@ -115,26 +114,6 @@ async def list_queue_policies(scan: Scan, sqs: Any, region: str) -> list[LiveRes
     return live
 
 
-def is_default_topic_policy(document: str) -> bool:
-    """The policy SNS gives a topic it creates: id ``__default_policy_ID``, one
-    ``__default_statement_ID`` statement."""
-    try:
-        policy = json.loads(document)
-    except json.JSONDecodeError:
-        return False
-    statements = policy.get("Statement") if isinstance(policy, dict) else None
-    if isinstance(statements, dict):
-        statements = [statements]
-    return (
-        isinstance(policy, dict)
-        and policy.get("Id") == "__default_policy_ID"
-        and isinstance(statements, list)
-        and all(
-            isinstance(s, dict) and s.get("Sid") == "__default_statement_ID" for s in statements
-        )
-    )
-
-
 @enumerator(_TOPIC_POLICY, "sns")
 async def list_topic_policies(scan: Scan, sns: Any, region: str) -> list[LiveResource]:
     arns: list[str] = []
@@ -155,9 +134,7 @@ async def list_topic_policies(scan: Scan, sns: Any, region: str) -> list[LiveRes
             "owner": api.get("Owner", ""),
             "policy": policy_json(api["Policy"]),
         }
-        default = is_default_topic_policy(str(api["Policy"])) or is_cloud_default(
-            _TOPIC_POLICY, attributes
-        )
+        default = is_cloud_default(_TOPIC_POLICY, attributes)
         live.append(resource(_TOPIC_POLICY, arn, region, account, attributes, is_default=default))
     return live
 
@@ -219,7 +196,7 @@ async def list_lifecycle_policies(scan: Scan, ecr: Any, region: str) -> list[Liv
 # --- IAM ------------------------------------------------------------------------------------
 
 
-@enumerator(_MEMBERSHIP, "iam", is_global=True)
+@enumerator(_MEMBERSHIP, "iam")
 async def list_user_group_memberships(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     users = [str(u["UserName"]) for u in await _users(scan, iam)]
     groups = await gather(
@@ -245,7 +222,7 @@ async def list_user_group_memberships(scan: Scan, iam: Any, region: str) -> list
     ]
 
 
-@enumerator(_OIDC, "iam", is_global=True)
+@enumerator(_OIDC, "iam")
 async def list_openid_connect_providers(scan: Scan, iam: Any, region: str) -> list[LiveResource]:
     listed = await scan.call(iam, "list_open_id_connect_providers")
     arns = [str(p["Arn"]) for p in listed.get("OpenIDConnectProviderList", [])]
@@ -318,7 +295,7 @@ async def list_metric_filters(scan: Scan, logs: Any, region: str) -> list[LiveRe
 # --- Route 53 health checks -----------------------------------------------------------------
 
 
-@enumerator(_HEALTH_CHECK, "route53", is_global=True)
+@enumerator(_HEALTH_CHECK, "route53")
 async def list_health_checks(scan: Scan, route53: Any, region: str) -> list[LiveResource]:
     checks: list[Response] = []
     async for page in scan.pages(route53, "list_health_checks"):

@@ -79,7 +79,7 @@ from driftmgr.adapters.providers.base import (
     ProviderError,
     ProviderUnreachableError,
 )
-from driftmgr.domain.drift.aws import UNTAGGED_TYPES
+from driftmgr.domain.drift.rules import rules_for
 from driftmgr.domain.drift.scope import carries_tags
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
@@ -269,7 +269,7 @@ class AwsProvider:
             raise ValueError(f"unsupported AWS resource types: {', '.join(unknown)}")
         wanted = list(dict.fromkeys(types))
         if tag_filter:
-            wanted = [t for t in wanted if t not in UNTAGGED_TYPES]
+            wanted = [t for t in wanted if rules_for(t).taggable]
             on_scanned = _tagged_only(on_scanned, tag_filter)
         regions = list(dict.fromkeys(regions))
         home_region = regions[0] if regions else self._default_region()

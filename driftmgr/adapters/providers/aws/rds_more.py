@@ -30,7 +30,7 @@ from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
 from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
-__all__ = ["is_default_parameter_group"]
+__all__: list[str] = []
 
 T = TypeVar("T")
 
@@ -39,11 +39,6 @@ _CLUSTER_INSTANCE = "aws_rds_cluster_instance"
 _PARAMETER_GROUP = "aws_db_parameter_group"
 _CLUSTER_PARAMETER_GROUP = "aws_rds_cluster_parameter_group"
 _GONE = ("DBParameterGroupNotFound", "DBClusterParameterGroupNotFound", "DBClusterNotFoundFault")
-
-
-def is_default_parameter_group(name: str) -> bool:
-    """RDS's (and ElastiCache's) own parameter groups: ``default.<family>``."""
-    return name.startswith("default.")
 
 
 @enumerator(_CLUSTER, "rds")
@@ -108,7 +103,7 @@ async def _parameter_groups(
 
     async def read(group: Response) -> tuple[list[Response], dict[str, str]] | None:
         name = str(group[name_key])
-        if is_default_parameter_group(name):
+        if is_cloud_default(resource_type, {"name": name}):
             return [], {}  # AWS's: its parameters and tags are nobody's business here
 
         async def parameters() -> list[Response]:
@@ -163,8 +158,7 @@ async def _parameter_groups(
                 region,
                 account,
                 attributes,
-                is_default=is_default_parameter_group(name)
-                or is_cloud_default(resource_type, attributes),
+                is_default=is_cloud_default(resource_type, attributes),
             )
         )
     return live

@@ -91,7 +91,7 @@ def _context(scan: Scan, route53: Any) -> Awaitable[CloudContext]:
 # --- zones ----------------------------------------------------------------------------------
 
 
-@enumerator("aws_route53_zone", "route53", is_global=True)
+@enumerator("aws_route53_zone", "route53")
 async def list_zones(scan: Scan, route53: Any, region: str) -> list[LiveResource]:
     zones = await _zones(scan, route53)
     ids = [route53_zone_id(z["Id"]) for z in zones]
@@ -198,7 +198,7 @@ async def _zone_tags(scan: Scan, route53: Any, zone_ids: list[str]) -> dict[str,
 # --- records --------------------------------------------------------------------------------
 
 
-@enumerator("aws_route53_record", "route53", is_global=True)
+@enumerator("aws_route53_record", "route53")
 async def list_records(scan: Scan, route53: Any, region: str) -> list[LiveResource]:
     zones = await _zones(scan, route53)
     ids = [route53_zone_id(z["Id"]) for z in zones]

@@ -6,7 +6,7 @@ Attributes are named and shaped as terraform-provider-aws 5.x stores them
 strings as "". A setting exists only where the bucket has that configuration, except the
 ACL and the ownership controls, which every bucket has; AWS's own values of those (the
 owner's sole ``FULL_CONTROL`` grant, ``BucketOwnerEnforced``) are flagged as cloud defaults
-(:func:`~driftmgr.domain.drift.defaults.is_aws_created`).
+(:func:`~driftmgr.domain.drift.defaults.is_cloud_default`).
 
 Buckets are located once per scan and each configuration is fetched once per bucket and
 scan, sharing :mod:`driftmgr.adapters.providers.aws.s3`'s lookups (the ACL is the very
@@ -32,7 +32,7 @@ from driftmgr.adapters.providers.aws.s3 import (
     _settings_by_bucket,
 )
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.domain.drift.defaults import is_aws_created, is_cloud_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -101,7 +101,7 @@ async def _fetch(scan: Scan, s3: Any, bucket: str, setting: str) -> Response | N
 def _live(
     type_: str, name: str, region: str, account: str | None, attributes: dict[str, Any]
 ) -> LiveResource:
-    default = is_cloud_default(type_, attributes) or is_aws_created(type_, attributes)
+    default = is_cloud_default(type_, attributes)
     return resource(type_, name, region, account, attributes, is_default=default)
 
 

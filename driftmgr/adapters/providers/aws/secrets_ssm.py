@@ -27,7 +27,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import partition, policy_json, resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -96,7 +96,7 @@ def _secret_resource(secret: Response, region: str, account: str | None) -> Live
         "tags": tags(secret.get("Tags")),
     }
     return resource(
-        _SECRET, arn, region, account, attributes, is_default=is_default(_SECRET, attributes)
+        _SECRET, arn, region, account, attributes, is_default=is_cloud_default(_SECRET, attributes)
     )
 
 
@@ -174,5 +174,5 @@ def _parameter_resource(
         region,
         account,
         attributes,
-        is_default=is_default(_PARAMETER, attributes),
+        is_default=is_cloud_default(_PARAMETER, attributes),
     )

@@ -24,7 +24,7 @@ from driftmgr.adapters.providers.aws.errors import error_code
 from driftmgr.adapters.providers.aws.mapping import policy_json, resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan, gather
-from driftmgr.adapters.providers.aws.service_defaults import is_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -89,7 +89,7 @@ def _stream_resource(stream: Response, region: str, account: str | None) -> Live
     if mode == "PROVISIONED":
         attributes["shard_count"] = stream.get("OpenShardCount", 0)
     return resource(
-        _STREAM, arn, region, account, attributes, is_default=is_default(_STREAM, attributes)
+        _STREAM, arn, region, account, attributes, is_default=is_cloud_default(_STREAM, attributes)
     )
 
 
@@ -158,5 +158,5 @@ def _state_machine_resource(machine: Response, region: str, account: str | None)
         region,
         account,
         attributes,
-        is_default=is_default(_STATE_MACHINE, attributes),
+        is_default=is_cloud_default(_STATE_MACHINE, attributes),
     )

@@ -6,7 +6,7 @@ when empty), sets are sorted lists and tags plain dicts.
 
 Objects AWS makes itself are flagged as cloud defaults: interfaces of AWS services
 (requester-managed, or of a type other than ``interface``) and the region's default DHCP
-options set (:func:`~driftmgr.domain.drift.defaults.is_aws_created`). An instance's primary
+options set (:func:`~driftmgr.domain.drift.defaults.is_cloud_default`). An instance's primary
 interface is the instance's own: its rules name the instance as its parent.
 
 Deleted endpoints, rejected/expired/deleted peering connections are left out, as the
@@ -26,7 +26,7 @@ from driftmgr.adapters.providers.aws.ec2_network import arn, collect
 from driftmgr.adapters.providers.aws.mapping import policy_json, resource, tags
 from driftmgr.adapters.providers.aws.registry import enumerator
 from driftmgr.adapters.providers.aws.scan import Response, Scan
-from driftmgr.domain.drift.defaults import CloudContext, is_aws_created, is_cloud_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.resources import LiveResource
 
 __all__: list[str] = []
@@ -45,9 +45,7 @@ _GONE_PEERING_STATES = ("deleted", "deleting", "rejected", "failed", "expired")
 def _live(
     type_: str, id_: str, region: str, account: str | None, attributes: dict[str, Any]
 ) -> LiveResource:
-    default = is_cloud_default(type_, attributes, CloudContext()) or is_aws_created(
-        type_, attributes
-    )
+    default = is_cloud_default(type_, attributes)
     return resource(type_, id_, region, account, attributes, is_default=default)
 
 

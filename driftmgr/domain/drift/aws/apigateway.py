@@ -23,17 +23,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.rules import TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import CloudContext, TypeRules
 
 __all__ = ["apigatewayv2_child_identity", "apigatewayv2_stage_identity"]
 
-_RESERVED_TAGS = ("aws:",)
+
+def _root_resource(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # The root resource (``/``) API Gateway makes with every REST API.
+    return a.get("path") == "/" or not a.get("parent_id")
 
 
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED_TAGS))
+def _quick_create_default(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # Quick create's ``$default`` stage, route and integration (``api_gateway_managed``).
+    return bool(a.get("api_gateway_managed"))
 
 
 def apigatewayv2_child_identity(attributes: Mapping[str, Any]) -> str | None:
@@ -74,7 +77,7 @@ def _same_as_identity(identity: str, attributes: Mapping[str, Any]) -> str | Non
 
 # --- REST APIs -----------------------------------------------------------------------------
 
-_aws(
+aws(
     "aws_api_gateway_rest_api",
     TypeRules(
         sets=frozenset({"endpoint_configuration"}),
@@ -100,10 +103,11 @@ _aws(
                 "root_resource_id",
             }
         ),
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_api_gateway_resource",
     TypeRules(
         # path is computed from the parents' path parts.
@@ -111,10 +115,12 @@ _aws(
         import_id="{rest_api_id}/{id}",
         parent=_rest_api_of,
         parent_attribute=_held_by_no_attribute,
+        taggable=False,
+        cloud_default=_root_resource,
     ),
 )
 
-_aws(
+aws(
     "aws_api_gateway_method",
     TypeRules(
         sets=frozenset({"authorization_scopes"}),
@@ -130,10 +136,12 @@ _aws(
         import_id="{rest_api_id}/{resource_id}/{http_method}",
         parent=_rest_api_of,
         parent_attribute=_held_by_no_attribute,
+        severity={"authorization": "high"},
+        taggable=False,
     ),
 )
 
-_aws(
+aws(
     "aws_api_gateway_integration",
     TypeRules(
         sets=frozenset({"cache_key_parameters"}),
@@ -155,10 +163,11 @@ _aws(
         import_id="{rest_api_id}/{resource_id}/{http_method}",
         parent=_rest_api_of,
         parent_attribute=_held_by_no_attribute,
+        taggable=False,
     ),
 )
 
-_aws(
+aws(
     "aws_api_gateway_deployment",
     TypeRules(
         defaults={"description": ""},
@@ -178,10 +187,11 @@ _aws(
         import_id="{rest_api_id}/{id}",
         parent=_rest_api_of,
         parent_attribute=_held_by_no_attribute,
+        taggable=False,
     ),
 )
 
-_aws(
+aws(
     "aws_api_gateway_stage",
     TypeRules(
         defaults={
@@ -202,7 +212,7 @@ _aws(
     ),
 )
 
-_aws(
+aws(
     "aws_api_gateway_api_key",
     TypeRules(
         defaults={"customer_id": "", "description": "Managed by Terraform", "enabled": True},
@@ -214,7 +224,7 @@ _aws(
 
 # --- API Gateway v2 ------------------------------------------------------------------------
 
-_aws(
+aws(
     "aws_apigatewayv2_api",
     TypeRules(
         sets=frozenset({"cors_configuration"}),
@@ -238,10 +248,11 @@ _aws(
                 "execution_arn",
             }
         ),
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_apigatewayv2_route",
     TypeRules(
         sets=frozenset({"authorization_scopes", "request_parameter"}),
@@ -263,10 +274,13 @@ _aws(
         parent=_http_api_of,
         parent_attribute=_held_by_no_attribute,
         import_id_of=_same_as_identity,
+        severity={"authorization_type": "high"},
+        taggable=False,
+        cloud_default=_quick_create_default,
     ),
 )
 
-_aws(
+aws(
     "aws_apigatewayv2_integration",
     TypeRules(
         sets=frozenset({"response_parameters"}),
@@ -294,10 +308,12 @@ _aws(
         parent=_http_api_of,
         parent_attribute=_held_by_no_attribute,
         import_id_of=_same_as_identity,
+        taggable=False,
+        cloud_default=_quick_create_default,
     ),
 )
 
-_aws(
+aws(
     "aws_apigatewayv2_stage",
     TypeRules(
         sets=frozenset({"route_settings"}),
@@ -317,5 +333,6 @@ _aws(
         parent=_http_api_of,
         parent_attribute=_held_by_no_attribute,
         import_id_of=_same_as_identity,
+        cloud_default=_quick_create_default,
     ),
 )

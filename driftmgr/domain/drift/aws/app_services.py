@@ -17,17 +17,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.rules import TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import CloudContext, TypeRules
 
 __all__ = ["function_name_of", "lambda_permission_identity", "trail_identity"]
 
-_RESERVED_TAGS = ("aws:",)
+#: Name prefixes of the secrets AWS services create and rotate for themselves.
+_MANAGED_SECRET_PREFIXES = ("rds!", "events!", "redshift!", "appflow!", "sqlworkbench!")
 
 
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED_TAGS))
+def _service_owned_secret(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # ListSecrets OwningService, or a managing service's name prefix.
+    return bool(a.get("owning_service")) or str(a.get("name", "")).startswith(
+        _MANAGED_SECRET_PREFIXES
+    )
 
 
 def function_name_of(value: str) -> tuple[str, str]:
@@ -64,7 +67,7 @@ def trail_identity(attributes: Mapping[str, Any]) -> str | None:
 
 # --- Lambda ---------------------------------------------------------------------------------
 
-_aws(
+aws(
     "aws_lambda_permission",
     TypeRules(
         defaults={
@@ -80,10 +83,13 @@ _aws(
         identity=lambda_permission_identity,
         import_id="{function_name}[:{qualifier}]/{statement_id}",
         import_id_of=_permission_import_id,
+        severity={"action": "high", "principal": "high", "source_arn": "high"},
+        access=True,
+        taggable=False,
     ),
 )
 
-_aws(
+aws(
     "aws_lambda_alias",
     TypeRules(
         defaults={"description": "", "routing_config": []},
@@ -91,10 +97,11 @@ _aws(
         # name or its ARN.
         ignored=frozenset({"function_name", "invoke_arn"}),
         import_id="{function_name}/{name}",
+        taggable=False,
     ),
 )
 
-_aws(
+aws(
     "aws_lambda_event_source_mapping",
     TypeRules(
         sets=frozenset({"function_response_types", "topics", "queues", "filter_criteria"}),
@@ -126,7 +133,7 @@ _aws(
 
 # --- Secrets Manager, SSM -------------------------------------------------------------------
 
-_aws(
+aws(
     "aws_secretsmanager_secret",
     TypeRules(
         sets=frozenset({"replica"}),
@@ -143,10 +150,13 @@ _aws(
                 "owning_service",
             }
         ),
+        cloud_default=_service_owned_secret,
+        severity={"kms_key_id": "high", "policy": "high"},
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_ssm_parameter",
     TypeRules(
         defaults={
@@ -158,13 +168,14 @@ _aws(
         # Set only when configured; otherwise the value is in (the secret) `value`.
         absent_when_empty=frozenset({"insecure_value"}),
         ignored=frozenset({"overwrite"}),
+        severity={"key_id": "high", "type": "high"},
     ),
 )
 
 
 # --- Kinesis, Step Functions ----------------------------------------------------------------
 
-_aws(
+aws(
     "aws_kinesis_stream",
     TypeRules(
         sets=frozenset({"shard_level_metrics"}),
@@ -177,10 +188,11 @@ _aws(
         },
         ignored=frozenset({"enforce_consumer_deletion"}),
         import_id="{name}",
+        severity={"encryption_type": "high"},
     ),
 )
 
-_aws(
+aws(
     "aws_sfn_state_machine",
     TypeRules(
         policies=frozenset({"definition"}),
@@ -209,7 +221,7 @@ _aws(
 
 # --- EFS, Auto Scaling, CloudTrail ----------------------------------------------------------
 
-_aws(
+aws(
     "aws_efs_file_system",
     TypeRules(
         defaults={
@@ -230,10 +242,11 @@ _aws(
                 "creation_token",
             }
         ),
+        severity={"encrypted": "high"},
     ),
 )
 
-_aws(
+aws(
     "aws_autoscaling_group",
     TypeRules(
         sets=frozenset(
@@ -291,7 +304,7 @@ _aws(
     ),
 )
 
-_aws(
+aws(
     "aws_cloudtrail",
     TypeRules(
         sets=frozenset({"insight_selector"}),
@@ -313,5 +326,12 @@ _aws(
         ignored=frozenset({"home_region", "sns_topic_arn"}),
         identity=trail_identity,
         import_id="{arn}",
+        severity={
+            "enable_log_file_validation": "high",
+            "enable_logging": "high",
+            "is_multi_region_trail": "high",
+            "kms_key_id": "high",
+        },
+        access=True,
     ),
 )

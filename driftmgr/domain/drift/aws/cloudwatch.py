@@ -13,18 +13,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.rules import TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import CloudContext, TypeRules
 
 __all__ = ["event_rule_identity", "event_target_identity"]
 
-_RESERVED_TAGS = ("aws:",)
+
+def _target_tracking_alarm(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # Application Auto Scaling's target-tracking alarms, owned by the scaling policy.
+    return str(a.get("alarm_name", "")).startswith("TargetTracking-")
+
+
+def _managed_by_a_service(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # ListRules ManagedBy (a target: its rule's): a rule a service put on the bus for itself.
+    return bool(a.get("managed_by"))
+
+
 _DEFAULT_BUS = "default"
-
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED_TAGS))
 
 
 def _bus_name(attributes: Mapping[str, Any]) -> str:
@@ -50,7 +55,7 @@ def event_target_identity(attributes: Mapping[str, Any]) -> str | None:
     return "-".join(parts)
 
 
-_aws(
+aws(
     "aws_cloudwatch_metric_alarm",
     TypeRules(
         sets=frozenset(
@@ -71,10 +76,11 @@ _aws(
             "treat_missing_data": "missing",
             "unit": "",
         },
+        cloud_default=_target_tracking_alarm,
     ),
 )
 
-_aws(
+aws(
     "aws_cloudwatch_event_rule",
     TypeRules(
         policies=frozenset({"event_pattern"}),
@@ -89,10 +95,11 @@ _aws(
         # The bus (a name or an ARN in the state) is part of the identity.
         ignored=frozenset({"name_prefix", "force_destroy", "managed_by", "event_bus_name"}),
         identity=event_rule_identity,
+        cloud_default=_managed_by_a_service,
     ),
 )
 
-_aws(
+aws(
     "aws_cloudwatch_event_target",
     TypeRules(
         # arn is what the target invokes: configuration, unlike every other type's arn.
@@ -114,5 +121,8 @@ _aws(
         ignored=frozenset({"force_destroy", "managed_by", "rule", "target_id", "event_bus_name"}),
         identity=event_target_identity,
         import_id="{event_bus_name}/{rule}/{target_id}",
+        cloud_default=_managed_by_a_service,
+        severity={"arn": "high"},
+        taggable=False,
     ),
 )

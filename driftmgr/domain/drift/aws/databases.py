@@ -28,23 +28,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.rules import Key, TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import CloudContext, Key, TypeRules
 
 __all__: list[str] = []
 
-_RESERVED = ("aws:",)
+
+def _aws_parameter_group(a: Mapping[str, Any], c: CloudContext) -> bool:
+    return str(a.get("name", "")).startswith("default.")  # RDS's own: default.<family>
+
+
+def _default_cache_subnet_group(a: Mapping[str, Any], c: CloudContext) -> bool:
+    return a.get("name") == "default"  # ElastiCache's, in the default VPC
+
+
 _REPLICATION_GROUP = "aws_elasticache_replication_group"
-
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED))
 
 
 # --- RDS ------------------------------------------------------------------------------------
 
-_aws(
+aws(
     "aws_rds_cluster",
     TypeRules(
         sets=frozenset(
@@ -105,10 +108,15 @@ _aws(
                 "ca_certificate_valid_till",
             }
         ),
+        severity={
+            "iam_database_authentication_enabled": "high",
+            "storage_encrypted": "high",
+            "vpc_security_group_ids": "high",
+        },
     ),
 )
 
-_aws(
+aws(
     "aws_rds_cluster_instance",
     TypeRules(
         case_insensitive=frozenset({"preferred_maintenance_window", "preferred_backup_window"}),
@@ -140,6 +148,7 @@ _aws(
                 "network_type",
             }
         ),
+        severity={"publicly_accessible": "critical"},
     ),
 )
 
@@ -149,9 +158,10 @@ _PARAMETER_GROUP = TypeRules(
     import_id="{name}",
     defaults={"description": "Managed by Terraform"},
     ignored=frozenset({"name_prefix", "skip_destroy"}),
+    cloud_default=_aws_parameter_group,
 )
-_aws("aws_db_parameter_group", _PARAMETER_GROUP)
-_aws("aws_rds_cluster_parameter_group", _PARAMETER_GROUP)
+aws("aws_db_parameter_group", _PARAMETER_GROUP)
+aws("aws_rds_cluster_parameter_group", _PARAMETER_GROUP)
 
 
 # --- ElastiCache ----------------------------------------------------------------------------
@@ -163,7 +173,7 @@ def _replication_group_parent(attributes: Mapping[str, Any]) -> Key | None:
     return (_REPLICATION_GROUP, str(group)) if group else None
 
 
-_aws(
+aws(
     "aws_elasticache_cluster",
     TypeRules(
         sets=frozenset({"security_group_ids", "log_delivery_configuration"}),
@@ -196,17 +206,18 @@ _aws(
     ),
 )
 
-_aws(
+aws(
     "aws_elasticache_subnet_group",
     TypeRules(
         sets=frozenset({"subnet_ids"}),
         import_id="{name}",
         defaults={"description": "Managed by Terraform"},
         ignored=frozenset({"vpc_id"}),
+        cloud_default=_default_cache_subnet_group,
     ),
 )
 
-_aws(
+aws(
     _REPLICATION_GROUP,
     TypeRules(
         sets=frozenset({"security_group_ids", "user_group_ids", "log_delivery_configuration"}),
@@ -243,5 +254,6 @@ _aws(
                 "global_replication_group_id",
             }
         ),
+        severity={"at_rest_encryption_enabled": "high", "transit_encryption_enabled": "high"},
     ),
 )

@@ -20,16 +20,15 @@ from typing import Any
 
 import msgspec
 
-from driftmgr.domain.drift.rules import TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import CloudContext, TypeRules
 from driftmgr.domain.resources import StateResource
 
 __all__ = ["full_task_definition", "task_definition_identity"]
 
-_RESERVED_TAGS = ("aws:",)
 
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED_TAGS))
+def _default_cluster(a: Mapping[str, Any], c: CloudContext) -> bool:
+    return a.get("name") == "default"  # ECS creates it on first use
 
 
 def full_task_definition(service_arn: str, task_definition: str) -> str:
@@ -108,16 +107,17 @@ def _without_empty(value: Any) -> Any:
     return value
 
 
-_aws(
+aws(
     "aws_ecs_cluster",
     TypeRules(
         sets=frozenset({"setting"}),
         defaults={"configuration": [], "service_connect_defaults": []},
         import_id="{name}",
+        cloud_default=_default_cluster,
     ),
 )
 
-_aws(
+aws(
     "aws_ecs_service",
     TypeRules(
         sets=frozenset(
@@ -161,7 +161,7 @@ _aws(
     ),
 )
 
-_aws(
+aws(
     "aws_ecs_task_definition",
     TypeRules(
         sets=frozenset({"requires_compatibilities", "placement_constraints"}),

@@ -18,20 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.rules import Key, TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import Key, TypeRules
 from driftmgr.domain.resources import StateResource
 
 __all__: list[str] = []
 
-_RESERVED = ("aws:",)
 _CLUSTER = "aws_eks_cluster"
 _AUTOSCALING_GROUP = "aws_autoscaling_group"
-
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED))
 
 
 def _cluster_parent(attributes: Mapping[str, Any]) -> Key | None:
@@ -54,7 +48,7 @@ def _no_attribute(attributes: Mapping[str, Any]) -> str | None:
     return None  # the cluster holds no copy of its node groups
 
 
-_aws(
+aws(
     _CLUSTER,
     TypeRules(
         sets=frozenset({"vpc_config", "enabled_cluster_log_types", "encryption_config"}),
@@ -75,10 +69,11 @@ _aws(
                 "default_addons_to_remove",
             }
         ),
+        severity={"vpc_config": "high"},
     ),
 )
 
-_aws(
+aws(
     "aws_eks_node_group",
     TypeRules(
         sets=frozenset({"subnet_ids", "taint", "scaling_config", "remote_access"}),

@@ -20,17 +20,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.rules import TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import CloudContext, TypeRules
 
 __all__ = ["target_group_attachment_identity"]
 
-_RESERVED_TAGS = ("aws:",)
 
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED_TAGS))
+def _listener_default_rule(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # A listener's default rule is its ``default_action``, not a rule of its own.
+    return bool(a.get("is_default"))
 
 
 def target_group_attachment_identity(attributes: Mapping[str, Any]) -> str | None:
@@ -62,7 +60,7 @@ def _not_importable(identity: str, attributes: Mapping[str, Any]) -> str | None:
     return identity  # Terraform cannot import attachments: the canonical key is all there is
 
 
-_aws(
+aws(
     "aws_lb_listener_rule",
     TypeRules(
         # Conditions are a set, and so are the values each matches and a weighted
@@ -81,10 +79,13 @@ _aws(
         ignored=frozenset({"is_default"}),
         parent=_listener_of,
         parent_attribute=_held_by_no_attribute,
+        severity={"action": "high", "condition": "high"},
+        access=True,
+        cloud_default=_listener_default_rule,
     ),
 )
 
-_aws(
+aws(
     "aws_lb_target_group_attachment",
     TypeRules(
         defaults={"availability_zone": "", "port": 0},
@@ -95,10 +96,11 @@ _aws(
         parent_attribute=_held_by_no_attribute,
         import_id="{target_group_arn}/{target_id}[/{port}] (not importable)",
         import_id_of=_not_importable,
+        taggable=False,
     ),
 )
 
-_aws(
+aws(
     "aws_elb",
     TypeRules(
         sets=frozenset(
@@ -126,5 +128,7 @@ _aws(
                 "source_security_group_id",
             }
         ),
+        severity={"listener": "high", "security_groups": "high"},
+        access=True,
     ),
 )

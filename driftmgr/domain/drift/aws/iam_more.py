@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from driftmgr.domain.drift.rules import Key, TypeRules, register
+from driftmgr.domain.drift.aws._common import aws
+from driftmgr.domain.drift.rules import Key, TypeRules
 from driftmgr.domain.resources import StateResource
 
 __all__ = ["inline_policy_identity"]
@@ -55,16 +56,19 @@ def _rules(kind: str, **extra: Any) -> TypeRules:
         ignored=frozenset({"name_prefix"}),
         identity=inline_policy_identity(kind),
         import_id="{" + kind + "}:{name}",
-        ignored_tag_prefixes=("aws:",),
+        severity={"policy": "high"},
+        access=True,
+        taggable=False,
+        is_global=True,
         **extra,
     )
 
 
-register(
+aws(
     "aws_iam_role_policy",
     _rules(
         "role", parent=_role_parent, parent_attribute=_role_attribute, delegates=_role_delegates
     ),
 )
-register("aws_iam_user_policy", _rules("user"))
-register("aws_iam_group_policy", _rules("group"))
+aws("aws_iam_user_policy", _rules("user"))
+aws("aws_iam_group_policy", _rules("group"))

@@ -10,24 +10,41 @@ Interfaces AWS services create are cloud defaults (flagged by the enumerator).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-from driftmgr.domain.drift.rules import Key, TypeRules, register, rules_for
+from driftmgr.domain.drift.aws._common import aws, default_of, strings
+from driftmgr.domain.drift.rules import CloudContext, Key, TypeRules, rules_for
 
 __all__ = ["network_interface_parent"]
-
-_RESERVED = ("aws:",)
-
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED))
 
 
 def _flag(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
+
+
+_DEFAULT_DHCP_SERVERS = ["AmazonProvidedDNS"]
+_DEFAULT_DHCP_DOMAIN = re.compile(r"^(ec2\.internal|[a-z0-9-]+\.compute\.internal)$")
+
+
+def _service_interface(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # Interfaces AWS services create and manage (load balancers, NAT gateways, endpoints,
+    # Lambda): requester-managed, or of a type other than a plain "interface".
+    interface_type = str(a.get("interface_type") or "interface")
+    return _flag(a.get("requester_managed")) or interface_type != "interface"
+
+
+def _default_dhcp_options(a: Mapping[str, Any], c: CloudContext) -> bool:
+    # The options set AWS creates in every region for its default VPC.
+    return (
+        strings(a.get("domain_name_servers")) == _DEFAULT_DHCP_SERVERS
+        and bool(_DEFAULT_DHCP_DOMAIN.match(str(a.get("domain_name") or "")))
+        and not strings(a.get("ntp_servers"))
+        and not strings(a.get("netbios_name_servers"))
+    )
 
 
 def network_interface_parent(attributes: Mapping[str, Any]) -> Key | None:
@@ -45,7 +62,7 @@ def network_interface_parent(attributes: Mapping[str, Any]) -> Key | None:
     return None
 
 
-_aws(
+aws(
     "aws_vpc_endpoint",
     TypeRules(
         sets=frozenset(
@@ -76,10 +93,12 @@ _aws(
                 "auto_accept",
             }
         ),
+        severity={"policy": "high", "security_group_ids": "high"},
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_network_interface",
     TypeRules(
         sets=frozenset(
@@ -111,20 +130,23 @@ _aws(
             }
         ),
         parent=network_interface_parent,
+        cloud_default=_service_interface,
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_vpc_peering_connection",
     TypeRules(
         # Options may be managed by aws_vpc_peering_connection_options; the status moves
         # from pending-acceptance to active as the peer accepts.
         absent_when_empty=frozenset({"requester", "accepter", "peer_region", "peer_owner_id"}),
         ignored=frozenset({"accept_status", "auto_accept"}),
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_flow_log",
     TypeRules(
         defaults={
@@ -136,23 +158,24 @@ _aws(
         absent_when_empty=frozenset({"destination_options", "log_format"}),
         # log_group_name is the deprecated spelling of log_destination for CloudWatch.
         ignored=frozenset({"log_group_name"}),
+        access=True,
     ),
 )
 
-_aws(
+aws(
     "aws_vpc_dhcp_options",
     TypeRules(
         defaults={"domain_name": "", "netbios_node_type": ""},
         absent_when_empty=frozenset({"ipv6_address_preferred_lease_time"}),
+        cloud_default=_default_dhcp_options,
     ),
 )
 
-# aws_default_vpc_dhcp_options was registered before these rules existed: again, with them.
-register(
+default_of(
     "aws_default_vpc_dhcp_options",
+    "aws_vpc_dhcp_options",
     msgspec.structs.replace(
         rules_for("aws_vpc_dhcp_options"),
-        live_type="aws_vpc_dhcp_options",
         ignored=rules_for("aws_vpc_dhcp_options").ignored | {"force_destroy"},
     ),
 )

@@ -1,25 +1,6 @@
-"""How resource policies and the smaller standalone types compare: SQS queue, SNS topic and
-ECR repository policies, ECR lifecycle policies, IAM user group memberships and OpenID
-Connect providers, CloudWatch Logs metric filters, Route 53 health checks and ACM
-certificates (terraform-provider-aws 5.x).
-
-**Policies that are an attribute of their parent.** ``aws_sqs_queue.policy`` and
-``aws_sns_topic.policy`` are Optional+Computed: a refresh records the live policy on the
-queue or topic whoever set it. As with ``aws_s3_bucket_policy`` (see
-:mod:`driftmgr.domain.drift.aws`), a live ``aws_sqs_queue_policy``/``aws_sns_topic_policy``
-is its parent's to report when the parent was compared on ``policy`` (``parent``,
-``parent_attribute``); a parent whose state holds a policy *claims* the live policy object;
-and a state policy resource leaves the parent's stale copy uncompared (``delegates``). The
-claims are added here by re-registering the ``aws_sqs_queue`` and ``aws_sns_topic`` rules of
-:mod:`driftmgr.domain.drift.aws` with them (the rules there are otherwise unchanged).
-
-A queue policy is keyed as its queue is (``ACCOUNT/NAME`` from ``queue_url``, see
-:func:`~driftmgr.domain.drift.identity.sqs_queue_identity`) and imports by the queue URL; a
-topic policy is keyed, and imports, by the topic ARN.
-
-**ECR.** A repository has no policy attribute: its policy and lifecycle policy are resources
-of their own, keyed and imported by the repository name; they belong to an unmanaged
-repository's finding, and beside a managed repository one made by hand is unmanaged.
+"""How the smaller standalone types compare: IAM user group memberships and OpenID Connect
+providers, CloudWatch Logs metric filters, Route 53 health checks and ACM certificates
+(terraform-provider-aws 5.x).
 
 **IAM.** ``aws_iam_user_group_membership`` has a generated id; it is keyed by its ``user``
 (all of a user's groups are one live object) and imports as ``user/group1/group2…``. Several
@@ -32,28 +13,13 @@ state id is the bare name, unique only within its log group).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import msgspec
-
-from driftmgr.domain.drift.identity import sqs_queue_id
-from driftmgr.domain.drift.normalise import drop_empty
-from driftmgr.domain.drift.rules import Key, TypeRules, register, rules_for
-from driftmgr.domain.resources import StateResource
+from driftmgr.domain.drift.aws._common import aws, no_attribute
+from driftmgr.domain.drift.rules import Key, TypeRules
 
 __all__ = ["metric_filter_identity", "user_group_membership_import_id"]
-
-_RESERVED = ("aws:",)
-_QUEUE = "aws_sqs_queue"
-_TOPIC = "aws_sns_topic"
-_QUEUE_POLICY = "aws_sqs_queue_policy"
-_TOPIC_POLICY = "aws_sns_topic_policy"
-_REPOSITORY = "aws_ecr_repository"
-
-
-def _aws(resource_type: str, rules: TypeRules) -> None:
-    register(resource_type, msgspec.structs.replace(rules, ignored_tag_prefixes=_RESERVED))
 
 
 def _strings(value: Any) -> list[str]:
@@ -62,135 +28,6 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         return [str(v) for v in value if v not in (None, "")]
     return []
-
-
-# --- policies held by their parent ----------------------------------------------------------
-
-
-def _queue_of(attributes: Mapping[str, Any]) -> str | None:
-    url = attributes.get("queue_url") or attributes.get("id")
-    return sqs_queue_id(str(url)) if url else None
-
-
-def _topic_of(attributes: Mapping[str, Any]) -> str | None:
-    arn = attributes.get("arn") or attributes.get("id")
-    return str(arn) if arn else None
-
-
-def _policy_hooks(
-    parent_type: str, parent_id: Callable[[Mapping[str, Any]], str | None]
-) -> dict[str, Any]:
-    def parent(attributes: Mapping[str, Any]) -> Key | None:
-        ident = parent_id(attributes)
-        return (parent_type, ident) if ident else None
-
-    def parent_attribute(attributes: Mapping[str, Any]) -> str | None:
-        return "policy"
-
-    def delegates(resource: StateResource) -> list[tuple[Key, str]]:
-        key = parent(resource.attributes)
-        return [(key, "policy")] if key is not None else []
-
-    return {
-        "identity": parent_id,
-        "parent": parent,
-        "parent_attribute": parent_attribute,
-        "delegates": delegates,
-    }
-
-
-_aws(
-    _QUEUE_POLICY,
-    TypeRules(
-        policies=frozenset({"policy"}),
-        import_id="{queue_url}",
-        ignored=frozenset({"queue_url"}),
-        **_policy_hooks(_QUEUE, _queue_of),
-    ),
-)
-
-_aws(
-    _TOPIC_POLICY,
-    TypeRules(
-        policies=frozenset({"policy"}),
-        import_id="{arn}",
-        # `owner` is the topic's account, computed.
-        ignored=frozenset({"owner"}),
-        **_policy_hooks(_TOPIC, _topic_of),
-    ),
-)
-
-
-def _claiming(
-    parent_type: str, policy_type: str, own_id: Callable[[StateResource], str | None]
-) -> None:
-    """Re-register ``parent_type`` so that a state holding a policy claims the live policy."""
-    rules = rules_for(parent_type)
-    previous = rules.claims
-
-    def claims(resource: StateResource) -> list[Key]:
-        keys = list(previous(resource)) if previous is not None else []
-        ident = own_id(resource)
-        if ident and drop_empty(resource.attributes.get("policy")) is not None:
-            keys.append((policy_type, ident))
-        return keys
-
-    register(
-        parent_type,
-        msgspec.structs.replace(
-            rules,
-            # rules_for adds the always-ignored attributes; keep the registered set as it was.
-            ignored=rules.ignored,
-            claims=claims,
-            claimed_types=(rules.claimed_types or frozenset()) | {policy_type},
-        ),
-    )
-
-
-def _queue_id(resource: StateResource) -> str | None:
-    url = resource.attributes.get("url") or resource.attributes.get("id") or resource.id
-    return sqs_queue_id(str(url)) if url else None
-
-
-def _topic_id(resource: StateResource) -> str | None:
-    arn = resource.attributes.get("arn") or resource.attributes.get("id") or resource.id
-    return str(arn) if arn else None
-
-
-_claiming(_QUEUE, _QUEUE_POLICY, _queue_id)
-_claiming(_TOPIC, _TOPIC_POLICY, _topic_id)
-
-
-# --- ECR ------------------------------------------------------------------------------------
-
-
-def _repository_parent(attributes: Mapping[str, Any]) -> Key | None:
-    repository = attributes.get("repository")
-    return (_REPOSITORY, str(repository)) if repository else None
-
-
-def _no_attribute(attributes: Mapping[str, Any]) -> str | None:
-    return None  # the repository holds no copy
-
-
-def _repository_identity(attributes: Mapping[str, Any]) -> str | None:
-    repository = attributes.get("repository") or attributes.get("id")
-    return str(repository) if repository else None
-
-
-for _ecr_type in ("aws_ecr_repository_policy", "aws_ecr_lifecycle_policy"):
-    _aws(
-        _ecr_type,
-        TypeRules(
-            policies=frozenset({"policy"}),
-            import_id="{repository}",
-            # registry_id is the account; the repository is the identity.
-            ignored=frozenset({"registry_id", "repository"}),
-            identity=_repository_identity,
-            parent=_repository_parent,
-            parent_attribute=_no_attribute,
-        ),
-    )
 
 
 # --- IAM ------------------------------------------------------------------------------------
@@ -213,7 +50,7 @@ def _user_parent(attributes: Mapping[str, Any]) -> Key | None:
     return ("aws_iam_user", str(user)) if user else None
 
 
-_aws(
+aws(
     "aws_iam_user_group_membership",
     TypeRules(
         sets=frozenset({"groups"}),
@@ -222,17 +59,22 @@ _aws(
         import_id="{user}/{group}[/{group}]…",
         import_id_of=user_group_membership_import_id,
         parent=_user_parent,
-        parent_attribute=_no_attribute,
+        parent_attribute=no_attribute,
+        access=True,
+        taggable=False,
+        is_global=True,
     ),
 )
 
-_aws(
+aws(
     "aws_iam_openid_connect_provider",
     TypeRules(
         sets=frozenset({"client_id_list", "thumbprint_list"}),
         # url is stored without its scheme; the ARN already names it.
         case_insensitive=frozenset({"thumbprint_list"}),
         import_id="{arn}",
+        access=True,
+        is_global=True,
     ),
 )
 
@@ -255,7 +97,7 @@ def _log_group_parent(attributes: Mapping[str, Any]) -> Key | None:
     return ("aws_cloudwatch_log_group", str(group)) if group else None
 
 
-_aws(
+aws(
     "aws_cloudwatch_log_metric_filter",
     TypeRules(
         sets=frozenset({"metric_transformation"}),
@@ -265,14 +107,15 @@ _aws(
         import_id="{log_group_name}:{name}",
         import_id_of=_metric_filter_import_id,
         parent=_log_group_parent,
-        parent_attribute=_no_attribute,
+        parent_attribute=no_attribute,
+        taggable=False,
     ),
 )
 
 
 # --- Route 53 health checks, ACM certificates -----------------------------------------------
 
-_aws(
+aws(
     "aws_route53_health_check",
     TypeRules(
         sets=frozenset({"child_healthchecks", "regions"}),
@@ -295,10 +138,11 @@ _aws(
         # reference_name becomes part of the caller reference, which the API does not return
         # as configured.
         ignored=frozenset({"reference_name", "triggers"}),
+        is_global=True,
     ),
 )
 
-_aws(
+aws(
     "aws_acm_certificate",
     TypeRules(
         sets=frozenset({"subject_alternative_names", "options"}),

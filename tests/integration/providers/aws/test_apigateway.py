@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from driftmgr.adapters.providers.aws.apigatewayv2 import is_apigatewayv2_default
+from driftmgr.domain.drift.defaults import is_cloud_default
 from driftmgr.domain.drift.engine import Findings, detect_drift
 from driftmgr.domain.drift.report import DriftScope
 from driftmgr.domain.resources import StateResource
@@ -508,8 +508,8 @@ def test_unmanaged_http_api_children_are_named_and_imported_as_api_slash_id(
 
 def test_a_quick_created_default_stage_route_and_integration_are_the_apis() -> None:
     # moto cannot quick-create: the predicate the enumerator applies, on what AWS returns.
-    assert is_apigatewayv2_default(V2_STAGE, {"name": "$default", "api_gateway_managed": True})
-    assert is_apigatewayv2_default(V2_ROUTE, {"route_key": "$default", "api_gateway_managed": True})
-    assert is_apigatewayv2_default(V2_INTEGRATION, {"api_gateway_managed": True})
-    assert not is_apigatewayv2_default(V2_STAGE, {"name": "$default", "api_gateway_managed": False})
-    assert not is_apigatewayv2_default(V2_API, {"api_gateway_managed": True})
+    assert is_cloud_default(V2_STAGE, {"name": "$default", "api_gateway_managed": True})
+    assert is_cloud_default(V2_ROUTE, {"route_key": "$default", "api_gateway_managed": True})
+    assert is_cloud_default(V2_INTEGRATION, {"api_gateway_managed": True})
+    assert not is_cloud_default(V2_STAGE, {"name": "$default", "api_gateway_managed": False})
+    assert not is_cloud_default(V2_API, {"api_gateway_managed": True})

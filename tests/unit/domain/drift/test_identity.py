@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from driftmgr.domain.drift.aws import (
+from driftmgr.domain.drift.aws.ec2_network import (
     security_group_inline_rule_ids,
     split_security_group_rule,
     unify_vpc_security_group_rule,
