@@ -82,3 +82,29 @@ def test_benchmark_smoke_run_prints_its_ratios(script: Path, tmp_path: Path) -> 
     found = ratios(result)
     assert found, f"no ratio in the JSON result line: {lines[-1]}"
     assert all(math.isfinite(r) and r > 0 for r in found), found
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_api_benchmark_smoke_run_times_every_route_beside_the_floor(tmp_path: Path) -> None:
+    # benchmarks/api.py (issue 13, item 7): four queries and one command against a real
+    # `driftmgr serve`, each compared with its own fresh-connection time and with the floor.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DRIFTMGR_"))}
+    env["TMPDIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "api.py"), "--smoke", "--requests", "8"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    result = json.loads(done.stdout.splitlines()[-1])
+    queries = {"healthz", "providers", "states", "audit"}
+    assert set(result["ratio_get_p50_kept_alive_over_fresh"]) == queries
+    for way in ("kept-alive", "concurrent"):
+        assert set(result["ratio_rps_of_floor"][way]) == queries | {"import"}
+    assert set(result["rps"]) == queries | {"import", "floor"}
+    assert all(isinstance(met, bool) for met in result["goals_met"].values())
