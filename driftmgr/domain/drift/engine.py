@@ -118,6 +118,8 @@ def detect_drift(
     compared: set[tuple[Key, str]] = set()
     items: list[DriftItem] = []
     claimers: list[tuple[TypeRules, StateResource]] = []
+    reasons: dict[tuple[str, str, str | None, str], str | None] = {}
+    """What each (listed type, region, account) listing says, asked once, not per resource."""
     in_sync = ignored = 0
 
     for resource in managed:
@@ -153,7 +155,7 @@ def detect_drift(
                 "objects with this id exist in several regions or accounts, and the state "
                 "does not say which one this is"
                 if ambiguous
-                else _unobserved_reason(unit, key, region, account, match, listings)
+                else _unobserved_reason(unit, key, region, account, match, listings, reasons)
             )
             if reason is not None:
                 items.append(_item("unobserved", resource, unit, key, region, reason=reason))
@@ -277,6 +279,14 @@ def _match(
 ) -> tuple[LiveResource | None, bool]:
     """The live object a state resource is — in its region and account when the state says
     them — and whether several remain, so that no guess is made."""
+    if len(candidates) == 1:
+        # The common case, without building filtered lists.
+        only = candidates[0]
+        if (
+            region is None or region == GLOBAL_REGION or only.region in (region, GLOBAL_REGION)
+        ) and (account is None or only.account in (None, account)):
+            return only, False
+        return None, False
     if region is not None and region != GLOBAL_REGION:
         candidates = [c for c in candidates if c.region in (region, GLOBAL_REGION)]
     if account is not None:
@@ -312,6 +322,7 @@ def _unobserved_reason(
     account: str | None,
     match: LiveResource | None,
     listings: dict[tuple[str, str], list[ScanOutcome]],
+    reasons: dict[tuple[str, str, str | None, str], str | None] | None = None,
 ) -> str | None:
     """Why a state resource cannot be judged, or None when every listing it could be in
     succeeded — only then may "not found" mean missing.
@@ -331,10 +342,26 @@ def _unobserved_reason(
             "the state does not say which region this resource is in, and it was not found "
             "in the scanned regions"
         )
+    asked = (key[0], region, account, resource.type)
+    if reasons is not None and asked in reasons:
+        return reasons[asked]
+    reason = _listing_reason(resource.type, key[0], region, account, listings)
+    if reasons is not None:
+        reasons[asked] = reason
+    return reason
+
+
+def _listing_reason(
+    state_type: str,
+    listed_type: str,
+    region: str,
+    account: str | None,
+    listings: dict[tuple[str, str], list[ScanOutcome]],
+) -> str | None:
     # Listed under the type the cloud has (an aws_default_vpc is an aws_vpc).
-    candidates = listings.get((key[0], region), [])
+    candidates = listings.get((listed_type, region), [])
     if not candidates:
-        return f"driftmgr cannot list {resource.type} resources yet"
+        return f"driftmgr cannot list {state_type} resources yet"
     relevant = [o for o in candidates if account is None or o.account in (None, account)]
     for outcome in relevant or candidates:
         if outcome.unobserved_reason is not None:
