@@ -17,7 +17,18 @@ from urllib.parse import unquote, urlsplit
 
 import msgspec
 
-__all__ = ["ConfigurationError", "PostgresParams", "Settings"]
+__all__ = [
+    "DEFAULT_FETCH_DEADLINE",
+    "DEFAULT_MAX_STATE_BYTES",
+    "ConfigurationError",
+    "PostgresParams",
+    "Settings",
+    "fetch_deadline_from",
+    "max_state_bytes_from",
+]
+
+DEFAULT_MAX_STATE_BYTES = 256 * 1024 * 1024
+DEFAULT_FETCH_DEADLINE = 300.0
 
 
 class ConfigurationError(ValueError):
@@ -74,9 +85,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     from (``host``, ``host:port``, ``[IPv6]:port``, ``*.domain``, ``*``); none by default. Only
     a host listed exactly may resolve to a loopback, link-local or private address."""
 
-    job_lease_seconds: float = 300.0
+    job_lease_seconds: float = 30.0
     """``DRIFTMGR_JOB_LEASE_SECONDS``: how long a worker's claim on a job lasts without a
-    heartbeat (renewed every third of it): a job whose worker died is retried after this."""
+    heartbeat (renewed every third of it): a job whose worker died is retried after this
+    (at once by a restart on the same host, which sees the old process gone)."""
     approval_severity: str = "high"
     """``DRIFTMGR_APPROVAL_SEVERITY``: a remediation plan with a finding this severe or worse
     (``low``, ``medium``, ``high``, ``critical``; ``none``: never) needs approval by someone
@@ -88,6 +100,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     remediation_defaults: tuple[tuple[str, str], ...] = ()
     """``DRIFTMGR_REMEDIATION_DEFAULTS``: ``modified=accept,missing=forget,…``, the strategy
     per finding kind when a plan names none."""
+    max_state_bytes: int = DEFAULT_MAX_STATE_BYTES
+    """``DRIFTMGR_MAX_STATE_BYTES``: the largest state read from a file or fetched from a
+    store or URL (256 MiB; at least 1 MiB). A larger one is refused without being buffered."""
+    fetch_deadline: float = DEFAULT_FETCH_DEADLINE
+    """``DRIFTMGR_FETCH_DEADLINE``: seconds a whole http(s) state fetch may take, redirects
+    and a slow body included (300; from 1 to 86400)."""
+    ready_max_lag: int = 1000
+    """``DRIFTMGR_READY_MAX_LAG``: events the read models may be behind the store while
+    ``/readyz`` still answers ready (1000; 0: fully caught up)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +128,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             approval_severity=_approval_severity(env),
             snapshot_interval=_snapshot_interval(env),
             remediation_defaults=_remediation_defaults(env),
+            max_state_bytes=max_state_bytes_from(env),
+            fetch_deadline=fetch_deadline_from(env),
+            ready_max_lag=_ready_max_lag(env),
             **_access_settings(env),
         )
         if settings.database_url is not None:
@@ -222,7 +246,7 @@ _KIND_STRATEGIES = {
 
 
 def _lease_seconds(env: Mapping[str, str]) -> float:
-    text = env.get("DRIFTMGR_JOB_LEASE_SECONDS") or "300"
+    text = env.get("DRIFTMGR_JOB_LEASE_SECONDS") or "30"
     try:
         value = float(text)
     except ValueError:
@@ -232,6 +256,39 @@ def _lease_seconds(env: Mapping[str, str]) -> float:
             f"DRIFTMGR_JOB_LEASE_SECONDS: {text!r} is not a number of seconds from 1 to 86400"
         )
     return value
+
+
+def max_state_bytes_from(env: Mapping[str, str]) -> int:
+    """``DRIFTMGR_MAX_STATE_BYTES`` (also read by the in-process CLI, which has no Settings)."""
+    text = (env.get("DRIFTMGR_MAX_STATE_BYTES") or str(DEFAULT_MAX_STATE_BYTES)).strip()
+    if not text.isdigit() or not 1 << 20 <= int(text) <= 1 << 40:
+        raise ConfigurationError(
+            f"DRIFTMGR_MAX_STATE_BYTES: {text!r} is not a number of bytes from 1048576 (1 MiB) "
+            "to 1099511627776 (1 TiB)"
+        )
+    return int(text)
+
+
+def fetch_deadline_from(env: Mapping[str, str]) -> float:
+    text = env.get("DRIFTMGR_FETCH_DEADLINE") or str(DEFAULT_FETCH_DEADLINE)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 1 <= value <= 86400:  # also refuses nan and inf
+        raise ConfigurationError(
+            f"DRIFTMGR_FETCH_DEADLINE: {text!r} is not a number of seconds from 1 to 86400"
+        )
+    return value
+
+
+def _ready_max_lag(env: Mapping[str, str]) -> int:
+    text = (env.get("DRIFTMGR_READY_MAX_LAG") or "1000").strip()
+    if not text.isdigit():
+        raise ConfigurationError(
+            f"DRIFTMGR_READY_MAX_LAG: {text!r} is not a whole number of events"
+        )
+    return int(text)
 
 
 def _snapshot_interval(env: Mapping[str, str]) -> int:

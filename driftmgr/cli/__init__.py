@@ -21,11 +21,12 @@ from driftmgr.cli.api import EXIT_ERROR, CliError
 from driftmgr.cli.audit import add_audit_commands
 from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
+from driftmgr.cli.logs import LOG_FORMATS, configure_logging
 from driftmgr.cli.providers import add_providers_command
 from driftmgr.cli.remediate import add_remediate_commands
 from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
 from driftmgr.cli.state import add_state_commands
-from driftmgr.cli.terminal import SafeFormatter, safe
+from driftmgr.cli.terminal import safe
 from driftmgr.cli.token import add_token_commands
 
 __all__ = ["main"]
@@ -53,6 +54,13 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
     common.add_argument("--output", "-o", choices=["table", "json"], default=default("table"))
     common.add_argument(
         "--verbose", "-v", action="store_true", default=default(False), help="log to stderr"
+    )
+    common.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=default(os.environ.get("DRIFTMGR_LOG_FORMAT") or "text"),
+        help="log lines for a person (text) or one JSON object per line (json; env "
+        "DRIFTMGR_LOG_FORMAT)",
     )
     return common
 
@@ -159,15 +167,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    args = _parser().parse_args(argv)
-    to_stderr = logging.StreamHandler(sys.stderr)
-    to_stderr.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, handlers=[to_stderr]
-    )
-    if not args.verbose:
-        # httpx logs every request at INFO; the in-process client would echo them all.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.log_format not in LOG_FORMATS:  # argparse does not check an env default
+        parser.error(f"DRIFTMGR_LOG_FORMAT: {args.log_format!r} is not one of text, json")
+    configure_logging(args.log_format, verbose=args.verbose)
     try:
         code = args.func(args)
     except CliError as e:

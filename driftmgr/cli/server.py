@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from logging import WARNING
 from typing import TYPE_CHECKING
 
 from driftmgr.cli.api import EXIT_OK, CliError, print_warnings
@@ -23,6 +24,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from driftmgr.bootstrap import bootstrap
+    from driftmgr.cli.logs import console_line
     from driftmgr.http.app import create_app
     from driftmgr.http.auth import ServerAuth, is_loopback, serve_hosts
     from driftmgr.http.oidc import OidcVerifier
@@ -43,16 +45,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://{host}:{port}" if sock.family == socket.AF_INET else f"http://[{host}]:{port}"
 
     warnings: list[str] = []
+    log_format = getattr(args, "log_format", "text")
+
+    def show_warnings() -> None:
+        if log_format == "json":
+            for warning in warnings:
+                print(console_line(warning, log_format, level=WARNING), file=sys.stderr)
+        else:
+            print_warnings(warnings)
+        warnings.clear()
 
     def announce() -> None:
         print(
-            f"driftmgr API listening on {url} (OpenAPI at {url}/schema)",
+            console_line(
+                f"driftmgr API listening on {url} (OpenAPI at {url}/schema)", log_format, url=url
+            ),
             file=sys.stderr,
             flush=True,
         )
         # After the address, which scripts read as the first line; shown once either way.
-        print_warnings(warnings)
-        warnings.clear()
+        show_warnings()
 
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; ending here instead lets
     # the worker and projections stop cleanly and the process exit 0.
@@ -68,12 +80,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config = uvicorn.Config(
             create_app(services, auth=auth, on_started=announce),
             log_level="info" if args.verbose else "warning",
+            # JSON: uvicorn's loggers go through ours instead of its own text handlers.
+            log_config=None if log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
         uvicorn.Server(config).run(sockets=[sock])
     except _Terminated:
         pass
     finally:
-        print_warnings(warnings)  # if it never started
+        show_warnings()  # if it never started
         services.close()
         sock.close()
         signal.signal(signal.SIGTERM, previous)

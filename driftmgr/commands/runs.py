@@ -1,4 +1,9 @@
-"""CancelRun: stop a discovery or drift run — at once if it waits, at the next step if it runs."""
+"""CancelRun: stop a discovery or drift run — at once if it waits, at the next step if it runs.
+
+A run whose worker died (a ``kill -9``) is orphaned: nobody would see a request to stop, so
+it is cancelled at once instead. A drift run's own inventory has no job of its own: asking
+to cancel it asks its drift run to stop, or, once that drift run has moved on, ends it.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ import msgspec
 from driftmgr.commands.backend import Backend
 from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause
+from driftmgr.domain.discovery_run import DiscoveryRun
+from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.run import TERMINAL, CancellationRequest, Run
 from driftmgr.errors import Conflict
+from driftmgr.jobs.queue import JobQueue
 
 __all__ = ["CancelRun", "cancel_run"]
 
@@ -26,8 +34,38 @@ def cancel_run(backend: Backend, command: CancelRun, cause: Cause) -> Accepted:
     if run.status != "running":
         run.cancel(cause)
         return Accepted(id=run.id, position=backend.app.record(run))
+    drift_run_id = run.drift_run_id if isinstance(run, DiscoveryRun) else None
+    if drift_run_id is not None:
+        drift_run = backend.app.get(DriftRun, drift_run_id)
+        if drift_run.status == "running" and drift_run.discovery_run_id == run.id:
+            position = _stop(backend, drift_run, cause, orphaned=_is_orphaned(backend, drift_run))
+        else:
+            position = _stop(backend, run, cause, orphaned=True)  # its drift run moved on
+    else:
+        position = _stop(backend, run, cause, orphaned=_is_orphaned(backend, run))
+    return Accepted(id=run.id, position=position)
+
+
+def _is_orphaned(backend: Backend, run: Run) -> bool:
+    if backend.views is None:
+        return False  # no jobs view to tell: leave it to the worker
+    return JobQueue(backend.views).is_orphaned(run.id, backend.clock())
+
+
+def _stop(backend: Backend, run: Run, cause: Cause, *, orphaned: bool) -> int:
+    if orphaned:
+        # No worker will see a request: cancel it now (with a drift run's inventory).
+        run.confirm_cancelled(cause)
+        ended: list[Run] = [run]
+        inventory_id = run.discovery_run_id if isinstance(run, DriftRun) else None
+        if inventory_id is not None:
+            inventory = backend.app.get(DiscoveryRun, inventory_id)
+            if inventory.status == "running":
+                inventory.confirm_cancelled(cause)
+                ended.append(inventory)
+        return backend.app.record(*ended)
     request_id = CancellationRequest.create_id(run.id)
     if request_id in backend.app.repository:
-        return Accepted(id=run.id, position=backend.app.position())  # already asked
+        return backend.app.position()  # already asked
     request = CancellationRequest(run_id=run.id, **cause.fields())
-    return Accepted(id=run.id, position=backend.app.record(request))
+    return backend.app.record(request)

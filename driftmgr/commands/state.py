@@ -134,7 +134,9 @@ def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> Sta
         ),
         cause,
     )
-    if imported:
+    # An out-of-order import is history only: the analysis stays that of the current version.
+    current = state.latest
+    if imported and current is not None and current.content_sha256 == digest:
         analysis = backend.blobs.put(_encoder.encode(analyse_state(parsed)))
         state.record_analysis(analysis, cause)
     return state

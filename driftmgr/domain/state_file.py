@@ -87,6 +87,9 @@ class StateFile(DriftmgrAggregate):
     class Imported(DriftmgrAggregate.Event):
         version: StateVersion
         flags: list[str] | None
+        out_of_order: bool
+        """A lower serial of the current lineage, arriving after a higher one: kept as
+        history, not made current (absent from events before it existed: False)."""
 
     class Analyzed(DriftmgrAggregate.Event):
         content_sha256: str
@@ -116,10 +119,27 @@ class StateFile(DriftmgrAggregate):
         self.untracked = False
         self.fresh_from = 0
         """Index in ``versions`` of the first version imported since (re)tracking."""
+        self.current_index: int | None = None
+        """Index in ``versions`` of the current version: the highest serial of its lineage,
+        whatever order the versions arrived in."""
 
     @property
     def latest(self) -> StateVersion | None:
-        return self.versions[-1] if self.versions else None
+        """The current version (not necessarily the last to arrive: see ``out_of_order``)."""
+        if not self.versions:
+            return None
+        # getattr: aggregates restored from snapshots taken before current_index existed.
+        index = getattr(self, "current_index", None)
+        return self.versions[-1 if index is None else index]
+
+    def _current_since_tracking(self) -> StateVersion | None:
+        """The current version, unless it predates re-tracking (which starts afresh)."""
+        index = getattr(self, "current_index", None)
+        if index is None:
+            index = len(self.versions) - 1
+        if index < 0 or index < getattr(self, "fresh_from", 0):
+            return None
+        return self.versions[index]
 
     @property
     def is_tracked(self) -> bool:
@@ -156,13 +176,22 @@ class StateFile(DriftmgrAggregate):
         """Record a new version; re-importing the content already latest changes nothing.
 
         A version that goes backwards or belongs to another lineage is recorded with flags,
-        never silently. Returns whether an event was recorded.
+        never silently. One that goes backwards within the current lineage is kept as
+        history (``out_of_order``) and the current version stays the highest serial: imports
+        racing each other must not leave an older state current. Returns whether an event
+        was recorded.
         """
         # After re-tracking, the first import is compared with nothing: it starts afresh.
-        latest = self.latest if len(self.versions) > getattr(self, "fresh_from", 0) else None
-        if latest is not None and latest.content_sha256 == version.content_sha256:
+        current = self._current_since_tracking()
+        if current is not None and current.content_sha256 == version.content_sha256:
             return False
-        self._imported(version=version, flags=import_flags(latest, version), **cause.fields())
+        flags = import_flags(current, version)
+        self._imported(
+            version=version,
+            flags=flags,
+            out_of_order=SERIAL_REGRESSED in flags,
+            **cause.fields(),
+        )
         return True
 
     @event(Imported)
@@ -172,9 +201,14 @@ class StateFile(DriftmgrAggregate):
         actor: str,
         correlation_id: UUID,
         flags: list[str] | None = None,
+        out_of_order: bool = False,
     ) -> None:
+        if getattr(self, "current_index", None) is None:
+            self.current_index = len(self.versions) - 1 if self.versions else None
         self.versions.append(version)
         self.flags.append(flags or [])
+        if not out_of_order:
+            self.current_index = len(self.versions) - 1
 
     def record_analysis(self, analysis_sha256: str, cause: Cause) -> None:
         """Record the analysis of the latest version (stored as a blob)."""

@@ -21,6 +21,8 @@ from driftmgr.http.context import services_of
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
+from driftmgr.http.limits import BlockingPool, check_json_depth
+from driftmgr.http.observed import instrument
 from driftmgr.http.providers import providers
 from driftmgr.http.remediation import RemediationController
 from driftmgr.http.states import StatesController
@@ -77,6 +79,16 @@ def readyz(state: State) -> Response[Any]:
     error = services.projections.last_error
     if error:
         return problem(503, "Not ready", f"the read models cannot be projected: {error}")
+    lag, allowed = log_position - read_model_position, services.settings.ready_max_lag
+    if lag > allowed:
+        return problem(
+            503,
+            "Not ready",
+            f"the read models are {lag} events behind the store (DRIFTMGR_READY_MAX_LAG: "
+            f"{allowed}); they are catching up",
+            log_position=log_position,
+            read_model_position=read_model_position,
+        )
     return Response(
         Ready(status="ready", log_position=log_position, read_model_position=read_model_position)
     )
@@ -115,7 +127,7 @@ def create_app(
         cors = CORSConfig(
             allow_origins=list(auth.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Correlation-Id"],
+            allow_headers=["Authorization", "Content-Type", "X-Correlation-Id", "X-Request-Id"],
             allow_credentials=False,
             max_age=600,
         )
@@ -135,7 +147,8 @@ def create_app(
         ],
         guards=[auth_guard(auth)],
         cors_config=cors,
-        state=State({"services": services}),
+        state=State({"services": services, "blocking_pool": BlockingPool()}),
+        before_request=check_json_depth,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(
@@ -150,5 +163,6 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    instrument(app, services, metrics=isinstance(auth, ServerAuth))
     check_declared(app)
     return app

@@ -12,6 +12,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, QueryParameter
 
 from driftmgr.http.context import services_of
+from driftmgr.http.limits import Offset
 from driftmgr.queries.audit import (
     MAX_LIMIT,
     AuditLog,
@@ -44,7 +45,7 @@ class AuditController(Controller):
         aggregate_id: FromQuery[UUID | None] = None,
         event_type: FromQuery[str | None] = None,
         correlation_id: FromQuery[UUID | None] = None,
-        after: Annotated[int, QueryParameter(ge=0)] = 0,
+        after: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
     ) -> AuditPage:
         query = GetAuditLogQuery(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import msgspec
 from litestar import Request
@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from driftmgr.bootstrap import Services
 from driftmgr.domain.base import Cause
 from driftmgr.domain.roles import Permission
+from driftmgr.http.observed import request_correlation_id
 from driftmgr.queries.as_of import read_as_of
 from driftmgr.queries.base import ReadModels
 
@@ -45,12 +46,12 @@ def principal_of(request: Request[Any, Any, Any]) -> Principal:
 
 
 def cause_of(request: Request[Any, Any, Any]) -> Cause:
-    """The authenticated principal as the actor; a header cannot name anyone else."""
-    raw = request.headers.get(CORRELATION_HEADER)
-    try:
-        correlation_id = UUID(raw) if raw else uuid4()
-    except ValueError:
-        correlation_id = uuid4()
+    """The authenticated principal as the actor; a header cannot name anyone else. The
+    correlation id is the request's (``driftmgr.http.observed``), so the events and jobs
+    it causes carry the id its log lines and its response show."""
+    correlation_id = request.scope["state"].get("correlation_id")
+    if not isinstance(correlation_id, UUID):  # an app built without driftmgr's outer layer
+        correlation_id = request_correlation_id(request.scope["headers"])
     return Cause(actor=principal_of(request).actor[:200], correlation_id=correlation_id)
 
 

@@ -14,6 +14,14 @@ from driftmgr.commands.results import Accepted
 from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, read_models_of, services_of
+from driftmgr.http.limits import (
+    Count,
+    Limit,
+    Offset,
+    Position,
+    Wait,
+    refuse_control_characters,
+)
 from driftmgr.queries.discoveries import (
     CachedResources,
     DiscoveryStatus,
@@ -39,6 +47,8 @@ class DiscoveriesController(Controller):
     def start(
         self, data: JSONBody[StartDiscovery], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
+        refuse_control_characters("account_roles", data.account_roles)
+        refuse_control_characters("regions", data.regions)
         return start_discovery(services_of(state).backend, data, cause_of(request))
 
     @post(
@@ -63,9 +73,9 @@ class DiscoveriesController(Controller):
         self,
         discovery_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
-        wait: FromQuery[float] = 0.0,
-        after_scans: FromQuery[int | None] = None,
+        min_position: Position = None,
+        wait: Wait = 0.0,
+        after_scans: Count = None,
         as_of: FromQuery[str | None] = None,
     ) -> DiscoveryStatus:
         """``wait`` holds the answer until the run finishes — or, with ``after_scans``, until
@@ -95,9 +105,9 @@ class ResourcesController(Controller):
         type: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
         tag: FromQuery[list[str] | None] = None,
-        min_position: FromQuery[int | None] = None,
-        limit: FromQuery[int] = 1000,
-        offset: FromQuery[int] = 0,
+        min_position: Position = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
         as_of: FromQuery[str | None] = None,
     ) -> CachedResources:
         """``tag=Key=Value`` (repeatable) keeps resources carrying every such tag."""

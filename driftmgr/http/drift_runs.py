@@ -14,6 +14,7 @@ from driftmgr.commands.results import Accepted
 from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.domain.drift.report import DriftReport
 from driftmgr.http.context import cause_of, read_models_of, services_of
+from driftmgr.http.limits import Position, Wait, blocking_pool_of, refuse_control_characters
 from driftmgr.queries.drift_reports import (
     DriftRunView,
     GetDriftReportQuery,
@@ -32,13 +33,16 @@ class DriftRunsController(Controller):
     @post(
         permission="command",
         status_code=202,
-        sync_to_thread=True,
-        summary="Compare states with a cloud (DetectDrift)",
+        summary="Compare states with a cloud (DetectDrift); 503 while the server reads many states",
     )
-    def detect(
+    async def detect(
         self, data: JSONBody[DetectDrift], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
-        return detect_drift(services_of(state).backend, data, cause_of(request))
+        refuse_control_characters("account_roles", data.account_roles)
+        refuse_control_characters("regions", data.regions)
+        # It may read the states it names, which blocks: on the bounded pool.
+        backend, cause = services_of(state).backend, cause_of(request)
+        return await blocking_pool_of(state).run(detect_drift, backend, data, cause)
 
     @post(
         "/{run_id:uuid}/cancel",
@@ -58,8 +62,8 @@ class DriftRunsController(Controller):
         self,
         run_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
-        wait: FromQuery[float] = 0.0,
+        min_position: Position = None,
+        wait: Wait = 0.0,
         as_of: FromQuery[str | None] = None,
     ) -> DriftRunView:
         """``as_of``: as it was at a log position or ISO-8601 time (read models replayed)."""
@@ -76,7 +80,7 @@ class DriftRunsController(Controller):
         self,
         run_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
         as_of: FromQuery[str | None] = None,
     ) -> DriftReport:
         query = GetDriftReportQuery(run_id=run_id, min_position=min_position)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from uuid import UUID, uuid4
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -13,6 +14,8 @@ from litestar.types import ExceptionHandlersMap
 
 from driftmgr.adapters.providers.base import ProviderAuthError, ProviderError
 from driftmgr.errors import CommandError, Conflict, Forbidden, InvalidCommand, NotFound
+from driftmgr.http.context import CORRELATION_HEADER
+from driftmgr.http.limits import ServerBusy
 from driftmgr.projections.replay import InvalidAsOf
 from driftmgr.projections.runner import ReadModelBehind
 from driftmgr.settings import ConfigurationError
@@ -48,7 +51,7 @@ def problem(
         {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
         status_code=status,
         media_type=PROBLEM_JSON,
-        headers={**(headers or {}), **retry},
+        headers={**retry, **(headers or {})},
     )
 
 
@@ -73,9 +76,34 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
 
 
+def _busy(request: Request[Any, Any, Any], exc: ServerBusy) -> Response[dict[str, Any]]:
+    return problem(503, "Server busy", str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "Internal error", f"{type(exc).__name__}: {exc}")
+    # The details stay in the server's log: an exception's text can quote what was read.
+    # The client gets the id to find them by: the request's (its own X-Correlation-Id, if
+    # it sent one), which its log lines and the events it caused carry too.
+    correlation_id = request.scope.get("state", {}).get("correlation_id")
+    if not isinstance(correlation_id, UUID):
+        try:
+            correlation_id = UUID(request.headers.get(CORRELATION_HEADER) or "")
+        except ValueError:
+            correlation_id = uuid4()
+    log.error(
+        "unhandled error on %s %s (correlation id %s)",
+        request.method,
+        request.url.path,
+        correlation_id,
+        exc_info=exc,
+    )
+    return problem(
+        500,
+        "Internal error",
+        f"the server failed to answer; report correlation id {correlation_id} to its operator",
+        headers={CORRELATION_HEADER: str(correlation_id)},
+        correlation_id=str(correlation_id),
+    )
 
 
 exception_handlers: ExceptionHandlersMap = {
@@ -85,5 +113,6 @@ exception_handlers: ExceptionHandlersMap = {
     ReadModelBehind: _known,
     InvalidAsOf: _known,
     ConfigurationError: _known,
+    ServerBusy: _busy,
     Exception: _unexpected,
 }

@@ -25,6 +25,7 @@ from driftmgr.commands.remediation import (
 )
 from driftmgr.commands.results import Accepted
 from driftmgr.http.context import cause_of, read_models_of, services_of
+from driftmgr.http.limits import Limit, Position, Wait
 from driftmgr.queries.base import ReadModels
 from driftmgr.queries.remediation_plans import (
     GetRemediationPlanQuery,
@@ -165,8 +166,8 @@ class RemediationController(Controller):
         state: State,
         drift_run_id: FromQuery[UUID | None] = None,
         status: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
-        min_position: FromQuery[int | None] = None,
+        limit: Limit = 50,
+        min_position: Position = None,
         as_of: FromQuery[str | None] = None,
     ) -> list[RemediationPlanSummary]:
         query = ListRemediationPlansQuery(
@@ -187,8 +188,8 @@ class RemediationController(Controller):
         self,
         plan_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
-        wait: FromQuery[float] = 0.0,
+        min_position: Position = None,
+        wait: Wait = 0.0,
         as_of: FromQuery[str | None] = None,
     ) -> RemediationPlanView:
         query = GetRemediationPlanQuery(plan_id=plan_id, min_position=min_position)

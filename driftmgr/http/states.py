@@ -11,6 +11,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from driftmgr.adapters.terraform.backends import SourcePolicy
 from driftmgr.adapters.terraform.discovery import DiscoveryError, DiscoveryResult, discover
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.state import ImportState, UntrackState, import_state, untrack_state
@@ -24,6 +25,7 @@ from driftmgr.domain.state_analysis import (
 from driftmgr.domain.state_compare import StateComparison
 from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, read_models_of, services_of
+from driftmgr.http.limits import Limit, Offset, Position, blocking_pool_of
 from driftmgr.queries.state_files import (
     CompareStatesQuery,
     GetStateAnalysisQuery,
@@ -61,6 +63,10 @@ class BlastRadius(msgspec.Struct, frozen=True, kw_only=True):
     dependents: list[str]
 
 
+def discover_under(path: str, policy: SourcePolicy) -> DiscoveryResult:
+    return discover(Path(path), policy=policy)
+
+
 class StatesController(Controller):
     path = "/api/v1/states"
     tags = ["states"]
@@ -69,10 +75,10 @@ class StatesController(Controller):
     async def list_states(
         self,
         state: State,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
         backend: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 1000,
-        offset: FromQuery[int] = 0,
+        limit: Limit = 1000,
+        offset: Offset = 0,
         as_of: FromQuery[str | None] = None,
     ) -> list[StateFileSummary]:
         query = ListStateFilesQuery(
@@ -87,13 +93,14 @@ class StatesController(Controller):
     @post(
         permission="command",
         status_code=202,
-        sync_to_thread=True,
-        summary="Import state sources (ImportState)",
+        summary="Import state sources (ImportState); 503 while the server reads many already",
     )
-    def import_state(
+    async def import_state(
         self, data: JSONBody[ImportState], state: State, request: Request[Any, Any, Any]
     ) -> Accepted:
-        return import_state(services_of(state).backend, data, cause_of(request))
+        # Reading a source blocks for as long as it takes: on the bounded pool.
+        backend, cause = services_of(state).backend, cause_of(request)
+        return await blocking_pool_of(state).run(import_state, backend, data, cause)
 
     @post(
         "/{state_id:uuid}/untrack",
@@ -116,13 +123,12 @@ class StatesController(Controller):
         "/discover",
         permission="command",
         status_code=200,
-        sync_to_thread=True,
         summary="Find the state files and backends a directory tree refers to",
     )
-    def discover(self, data: JSONBody[DiscoverStateFiles], state: State) -> DiscoveryResult:
+    async def discover(self, data: JSONBody[DiscoverStateFiles], state: State) -> DiscoveryResult:
         policy = services_of(state).backend.source_policy
         try:
-            return discover(Path(data.path), policy=policy)
+            return await blocking_pool_of(state).run(discover_under, data.path, policy)
         except DiscoveryError as e:
             raise InvalidCommand(str(e)) from None
 
@@ -135,7 +141,7 @@ class StatesController(Controller):
         self,
         state: State,
         ids: FromQuery[list[UUID] | None] = None,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
         as_of: FromQuery[str | None] = None,
     ) -> AnalysisTotals:
         query = GetStateTotalsQuery(state_ids=ids, min_position=min_position)
@@ -148,7 +154,7 @@ class StatesController(Controller):
         state: State,
         a: FromQuery[str],
         b: FromQuery[str],
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
     ) -> StateComparison:
         services = services_of(state)
         query = CompareStatesQuery(
@@ -165,7 +171,7 @@ class StatesController(Controller):
         self,
         state_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
         as_of: FromQuery[str | None] = None,
     ) -> StateFileView:
         blobs = services_of(state).backend.blobs
@@ -182,7 +188,7 @@ class StatesController(Controller):
         self,
         state_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
         as_of: FromQuery[str | None] = None,
     ) -> list[StateVersionView]:
         blobs = services_of(state).backend.blobs
@@ -199,7 +205,7 @@ class StatesController(Controller):
         self,
         state_id: FromPath[UUID],
         state: State,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
         as_of: FromQuery[str | None] = None,
     ) -> StateAnalysis:
         query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
@@ -216,7 +222,7 @@ class StatesController(Controller):
         state_id: FromPath[UUID],
         state: State,
         format: FromQuery[Literal["dot", "mermaid", "json"]] = "dot",
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
     ) -> Response[Any]:
         query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
         graph = (await get_state_analysis(services_of(state).read, query)).graph
@@ -235,7 +241,7 @@ class StatesController(Controller):
         state_id: FromPath[UUID],
         state: State,
         address: FromQuery[str],
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
     ) -> BlastRadius:
         query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
         graph = (await get_state_analysis(services_of(state).read, query)).graph

@@ -12,6 +12,7 @@ from driftmgr.commands.backend import Backend
 from driftmgr.domain.base import Cause
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.resources import ScanOutcome
+from driftmgr.jobs.stopping import check_handed_back
 
 __all__ = ["run_discovery", "scan_into"]
 
@@ -73,6 +74,7 @@ def run_discovery(
     provider = backend.providers.get(run.provider, account_roles=run.account_roles)
     scan_into(backend, provider, run, cause, cancel)
     if cancel.is_set():
+        check_handed_back(cancel)
         run.confirm_cancelled(cause)
     else:
         run.complete(cause)

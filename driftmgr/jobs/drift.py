@@ -23,6 +23,7 @@ from driftmgr.domain.resources import GLOBAL_REGION, ScanOutcome, StateResource
 from driftmgr.domain.state_file import StateFile
 from driftmgr.jobs.discovery import scan_into
 from driftmgr.jobs.inventory_cache import fresh_scans, outcome_of
+from driftmgr.jobs.stopping import check_handed_back
 
 __all__ = ["run_drift_detection"]
 
@@ -65,6 +66,7 @@ def run_drift_detection(
     if listing:
         outcomes += _take_inventory(backend, provider, run, listing, cause, cancel)
     if cancel.is_set():
+        check_handed_back(cancel)
         run.confirm_cancelled(cause)
         backend.app.record(run)
         return
@@ -146,6 +148,7 @@ def _take_inventory(
     backend.app.record(discovery, run)
     outcomes = scan_into(backend, provider, discovery, cause, cancel)
     if cancel.is_set():
+        check_handed_back(cancel)  # the worker then ends this discovery with the attempt
         discovery.confirm_cancelled(cause)
     else:
         discovery.complete(cause)

@@ -2,7 +2,15 @@
 
 One worker runs one job at a time in its own thread. It holds a lease while it works and
 renews it from a heartbeat, so a worker that dies mid-job leaves a lease that expires; the
-next worker to claim that job records the loss as a failed attempt and starts it again.
+next worker to claim that job records the loss as a failed attempt and starts it again (or,
+when its cancellation was asked for meanwhile, cancels it). A worker starting on a host
+first releases the leases of that host's dead worker processes, so a restart after a crash
+takes their jobs over at once.
+
+Stopping hands back a drift or discovery job in hand: it stops at its next step and is
+recorded failed-to-be-retried-now, with its lease released, so the next worker or restart
+starts it again without waiting for the lease. A remediation is left to finish (its steps
+change the cloud) until the deadline, then to its lease.
 """
 
 from __future__ import annotations
@@ -24,12 +32,14 @@ from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation_run import RemediationRun
-from driftmgr.domain.run import TERMINAL, Run
+from driftmgr.domain.run import TERMINAL, CancellationRequest, Run
 from driftmgr.errors import CommandError
 from driftmgr.jobs.discovery import run_discovery
 from driftmgr.jobs.drift import run_drift_detection
 from driftmgr.jobs.queue import Claim, JobQueue
 from driftmgr.jobs.remediation import run_remediation
+from driftmgr.jobs.stopping import HandedBack, StopRequest
+from driftmgr.jobs.telemetry import observed_job
 
 __all__ = ["JOB_RUNNERS", "Worker"]
 
@@ -44,6 +54,9 @@ JOB_RUNNERS: dict[type[Run], JobRunner] = {
     DiscoveryRun: run_discovery,
     RemediationRun: run_remediation,
 }
+
+#: Runs that only read the cloud: safe to stop at any step and start again elsewhere.
+_HANDED_BACK_KINDS = (DriftRun, DiscoveryRun)
 
 #: Failures that another attempt cannot fix.
 _PERMANENT = (DomainError, CommandError, StateFormatError)
@@ -65,8 +78,9 @@ class Worker:
         *,
         views_progress: PositionSignal,
         name: str | None = None,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=30),
         poll_seconds: float = 1.0,
+        shutdown_seconds: float = 20.0,
     ) -> None:
         self._backend = backend
         self._queue = queue
@@ -74,25 +88,35 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self._lease = lease
         self._poll_seconds = poll_seconds
+        self._shutdown_seconds = shutdown_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._in_hand: tuple[Claim, StopRequest] | None = None
 
     def _now(self) -> datetime:
         return self._backend.clock()
 
     def run_one(self) -> bool:
         """Claim and run one job; False when nothing is runnable now."""
-        claim = self._queue.claim(self.name, self._now(), self._lease)
-        if claim is None:
-            return False
-        done, cancel = threading.Event(), threading.Event()
+        with self._lock:
+            if self._stopping.is_set() and self._thread is not None:
+                return False  # shutting down: take no more jobs
+            claim = self._queue.claim(self.name, self._now(), self._lease)
+            if claim is None:
+                return False
+            done, cancel = threading.Event(), StopRequest()
+            self._in_hand = (claim, cancel)
         heartbeat = threading.Thread(
             target=self._heartbeat, args=(claim, done, cancel), daemon=True
         )
         heartbeat.start()
         try:
-            self._execute(claim, cancel)
+            with observed_job(self._backend.app, claim):  # its request's correlation id
+                self._execute(claim, cancel)
         finally:
+            with self._lock:
+                self._in_hand = None
             done.set()
             heartbeat.join()
         return True
@@ -117,7 +141,7 @@ class Worker:
                     log.warning("lost the lease on job %s", claim.job_id)
                     return
 
-    def _execute(self, claim: Claim, cancel: threading.Event) -> None:
+    def _execute(self, claim: Claim, cancel: StopRequest) -> None:
         app = self._backend.app
         run: Any = app.get(Run, claim.job_id)
         if run.status in TERMINAL:
@@ -126,28 +150,46 @@ class Worker:
         policy = self._backend.retry_policy
         if run.status == "running":
             # Its worker stopped renewing the lease: that attempt is lost.
+            lost = f"worker stopped responding during attempt {run.attempt}"
+            inventory = self._end_inventory(run, lost, cause)
+            if CancellationRequest.create_id(run.id) in app.repository:
+                run.confirm_cancelled(cause)  # asked to stop while orphaned: it is over
+                app.record(run, *inventory)
+                return
             run.fail(
-                error=f"worker stopped responding during attempt {run.attempt}",
+                error=lost,
                 retry_at=policy.next_attempt_at(run.attempt, self._now()),
                 cause=cause,
             )
             if run.status == "failed":
-                app.record(run)
+                app.record(run, *inventory)
                 return
+        else:
+            inventory = []
         run.start(worker=self.name, cause=cause)
         try:
-            app.record(run)
+            app.record(run, *inventory)
         except CommandError:
             return  # another worker started it first
         try:
             JOB_RUNNERS[type(run)](self._backend, run, cause, cancel)
+        except HandedBack as error:
+            run = app.get(Run, run.id)
+            reason = f"attempt {run.attempt} handed back: {error}"
+            inventory = self._end_inventory(run, reason, cause)
+            # Retried now whatever the attempt count: a shutdown is no failure of the job.
+            run.fail(error=reason, retry_at=self._now(), cause=cause)
+            app.record(run, *inventory)
         except Exception as error:
             if not isinstance(error, _EXPLAINED):
                 log.exception("job %s (%s) failed", run.id, claim.kind)
             run = app.get(Run, run.id)  # drop events the failed step left unsaved
-            if cancel.is_set():
+            if run.status != "running":
+                return  # its attempt was ended meanwhile (handed back at a deadline, cancelled)
+            inventory = self._end_inventory(run, f"its drift run failed: {describe(error)}", cause)
+            if cancel.is_set() and not cancel.handing_back:
                 run.confirm_cancelled(cause)  # it was asked to stop anyway: no retry
-                app.record(run)
+                app.record(run, *inventory)
                 return
             retry_at = (
                 None
@@ -155,32 +197,80 @@ class Worker:
                 else policy.next_attempt_at(run.attempt, self._now())
             )
             run.fail(error=describe(error), retry_at=retry_at, cause=cause)
-            app.record(run)
+            app.record(run, *inventory)
+
+    def _end_inventory(self, run: Any, reason: str, cause: Cause) -> list[DiscoveryRun]:
+        """Fail the discovery a drift run's attempt left running (unsaved; record it with
+        the run). It has no job of its own: nothing else would ever end it."""
+        discovery_id = getattr(run, "discovery_run_id", None) if isinstance(run, DriftRun) else None
+        if discovery_id is None:
+            return []
+        discovery = self._backend.app.get(DiscoveryRun, discovery_id)
+        if discovery.status != "running":
+            return []
+        discovery.fail(error=reason, retry_at=None, cause=cause)
+        return [discovery]
 
     # Background operation -------------------------------------------------------------
 
     def start(self) -> None:
         self._stopping.clear()
+        try:
+            released = self._queue.release_dead_local()
+        except Exception:
+            log.exception("worker %s could not release dead workers' leases", self.name)
+        else:
+            if released:
+                log.info("took over %d job(s) of worker processes that died", released)
         self._thread = threading.Thread(target=self._run, name=f"worker-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float | None = 30.0) -> None:
-        """Stop claiming jobs, and wait up to ``timeout`` seconds for the one in hand.
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop claiming jobs; hand back a drift or discovery job in hand, and wait up to
+        ``timeout`` seconds (the worker's shutdown deadline by default) for it to end.
 
-        A job still running then is left to its lease: the thread is a daemon, and the next
-        worker to claim the job after the lease expires starts it again.
+        A job still running then is released: the thread is a daemon, and the next worker
+        to claim the job starts it again (a remediation only once its lease expires).
         """
-        self._stopping.set()
+        deadline = self._shutdown_seconds if timeout is None else timeout
+        with self._lock:
+            self._stopping.set()
+            in_hand = self._in_hand
+        if in_hand is not None and in_hand[0].kind in {k.__name__ for k in _HANDED_BACK_KINDS}:
+            in_hand[1].hand_back()
         self._views_progress.poke()
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(deadline)
             if self._thread.is_alive():
-                log.warning(
-                    "worker %s stopped with a job still running; it is retried once its "
-                    "lease expires",
-                    self.name,
-                )
+                self._give_up(in_hand)
             self._thread = None
+
+    def _give_up(self, in_hand: tuple[Claim, StopRequest] | None) -> None:
+        """The deadline passed with the job still in a step (a call that does not return):
+        end its attempt from here, so it shows retrying, not running, and release it."""
+        if in_hand is not None and in_hand[1].handing_back:
+            claim = in_hand[0]
+            app = self._backend.app
+            try:
+                run: Any = app.get(Run, claim.job_id)
+                if run.status == "running":
+                    cause = Cause(actor=f"worker:{self.name}", correlation_id=run.correlation_id)
+                    reason = (
+                        f"attempt {run.attempt} handed back: the worker shut down before its "
+                        f"step ended ({self._shutdown_seconds:g} s)"
+                    )
+                    inventory = self._end_inventory(run, reason, cause)
+                    run.fail(error=reason, retry_at=self._now(), cause=cause)
+                    app.record(run, *inventory)
+            except CommandError:
+                pass  # the job itself recorded something just now: its lease says the rest
+            self._queue.release(claim.job_id, self.name)
+            log.warning("worker %s stopped before its job ended; handed it back", self.name)
+        else:
+            log.warning(
+                "worker %s stopped with a job still running; it is retried once its lease expires",
+                self.name,
+            )
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -78,12 +78,38 @@ class ProjectionRunner:
 
     def _create_tables(self) -> None:
         with self._engine.begin() as conn:
+            if stale := self._outdated_tables(conn):
+                # Read models are disposable: a table from an older version (a column added
+                # since) is dropped with the others and refilled from the log, instead of
+                # failing every query until someone runs `admin rebuild-projections`.
+                log.warning(
+                    "read models %s are from an older driftmgr: rebuilding them from the log",
+                    ", ".join(stale),
+                )
+                for table in reversed(self._tables[1:]):
+                    table.drop(conn, checkfirst=True)
+                conn.execute(
+                    tracking_table.update()
+                    .where(tracking_table.c.name == self.name)
+                    .values(position=0)
+                )
             tracking_table.metadata.create_all(conn, tables=self._tables)
             exists = conn.execute(
                 sa.select(tracking_table.c.position).where(tracking_table.c.name == self.name)
             ).first()
             if exists is None:
                 conn.execute(tracking_table.insert().values(name=self.name, position=0))
+
+    def _outdated_tables(self, conn: sa.Connection) -> list[str]:
+        """Existing read-model tables that lack a column this version declares."""
+        inspector = sa.inspect(conn)
+        stale = []
+        for table in self._tables[1:]:
+            if inspector.has_table(table.name, schema=table.schema):
+                present = {c["name"] for c in inspector.get_columns(table.name, table.schema)}
+                if not {c.name for c in table.columns} <= present:
+                    stale.append(table.name)
+        return stale
 
     @property
     def engine(self) -> sa.Engine:

@@ -53,6 +53,8 @@ state_versions_table = sa.Table(
     sa.Column("flags", sa.JSON, nullable=False),
     sa.Column("imported_at", UTCDateTime, nullable=False),
     sa.Column("imported_by", sa.String(200), nullable=False),
+    # A lower serial that arrived after a higher one: history, never the current version.
+    sa.Column("out_of_order", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 state_analyses_table = sa.Table(
@@ -94,12 +96,14 @@ class StateFilesProjection(Projection):
     def imported(self, conn: Connection, event: StateFile.Imported, position: int) -> None:
         version = event.version
         flags = getattr(event, "flags", None) or []
+        out_of_order = bool(getattr(event, "out_of_order", False))
         row = state_files_table.c
-        conn.execute(
-            state_files_table.update()
-            .where(row.id == event.originator_id)
-            .values(
-                version_count=row.version_count + 1,
+        # The row shows the current version; its flags are the last import's, so a late
+        # lower serial is still flagged where states are listed.
+        current = (
+            {}
+            if out_of_order
+            else dict(
                 serial=version.serial,
                 lineage=version.lineage,
                 terraform_version=version.terraform_version,
@@ -107,10 +111,14 @@ class StateFilesProjection(Projection):
                 content_sha256=version.content_sha256,
                 size=version.size,
                 resource_count=version.resource_count,
-                flags=flags,
                 imported_at=event.timestamp,
                 imported_by=event.actor,
             )
+        )
+        conn.execute(
+            state_files_table.update()
+            .where(row.id == event.originator_id)
+            .values(version_count=row.version_count + 1, flags=flags, **current)
         )
         conn.execute(
             state_versions_table.insert().values(
@@ -125,6 +133,7 @@ class StateFilesProjection(Projection):
                 flags=flags,
                 imported_at=event.timestamp,
                 imported_by=event.actor,
+                out_of_order=out_of_order,
             )
         )
 

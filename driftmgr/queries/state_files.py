@@ -60,7 +60,9 @@ class StateFileSummary(msgspec.Struct, frozen=True, kw_only=True):
     resource_count: int | None
     version_count: int
     flags: list[str]
-    """What is suspicious about the latest import (serial_regressed, lineage_changed …)."""
+    """What is suspicious about the latest import (serial_regressed, lineage_changed …).
+    The other fields describe the current version: the highest serial of its lineage, which
+    a late lower serial (``serial_regressed``, ``out_of_order`` in the versions) is not."""
     imported_at: datetime | None
     imported_by: str | None
 
@@ -76,6 +78,8 @@ class StateVersionView(msgspec.Struct, frozen=True, kw_only=True):
     flags: list[str]
     imported_at: datetime
     imported_by: str
+    out_of_order: bool = False
+    """A lower serial that arrived after a higher one: kept as history, never current."""
 
 
 class OutputView(msgspec.Struct, frozen=True, kw_only=True):
@@ -162,6 +166,7 @@ async def _versions(read: ReadModels, state_id: UUID) -> list[StateVersionView]:
             flags=v.flags or [],
             imported_at=v.imported_at,
             imported_by=v.imported_by,
+            out_of_order=bool(v.out_of_order),
         )
         for n, v in enumerate(rows, start=1)
     ]
@@ -273,12 +278,12 @@ class CompareStatesQuery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _content_of(read: ReadModels, ref: StateRef) -> str:
-    await _file_row(read, ref.state_id)
+    row = await _file_row(read, ref.state_id)
     versions = await _versions(read, ref.state_id)
     if not versions:
         raise NotFound(f"state file {ref.state_id} has no imported version")
     if ref.serial is None:
-        return versions[-1].content_sha256
+        return str(row.content_sha256)  # the current version, not the last to arrive
     for version in reversed(versions):
         if version.serial == ref.serial:
             return version.content_sha256

@@ -67,8 +67,7 @@ def _object_severity(
     attributes = attributes or {}
     if kind == "unmanaged" and (
         # An unmanaged ingress rule (a security group rule) from anywhere.
-        attributes.get("type") == "ingress"
-        and _opens_to_world([dict(attributes)])
+        attributes.get("type") == "ingress" and _opens_to_world([dict(attributes)])
     ):
         return _CRITICAL
     if kind == "unmanaged" and str(attributes.get("policy_arn", "")).endswith(_ADMIN_POLICY_SUFFIX):

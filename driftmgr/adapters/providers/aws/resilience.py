@@ -48,6 +48,7 @@ from typing import Any, NamedTuple, TypeVar
 import stamina
 from aiolimiter import AsyncLimiter
 
+from driftmgr.adapters.providers.aws import telemetry
 from driftmgr.adapters.providers.aws.errors import (
     CallTimeoutError,
     CircuitOpenError,
@@ -320,6 +321,7 @@ class Resilience:
         lane = self._lane(key)
         self.check_cancelled()
         self.stats.calls += 1
+        telemetry.count_call(key.service)
         async with lane.slots:
             try:
                 result = await self._with_retries(lane, request)
@@ -344,6 +346,7 @@ class Resilience:
 
         def backoff(exc: Exception) -> bool | float:
             nonlocal retries
+            telemetry.count_failed_attempt(lane.breaker.key.service, exc)
             if not is_retryable(exc):
                 return False
             if lane.breaker.is_open or self.cancel_requested:
@@ -354,6 +357,7 @@ class Resilience:
                 return False
             spent[0] += delay
             self.stats.retries += 1
+            telemetry.count_retry(lane.breaker.key.service)
             return delay
 
         result: T

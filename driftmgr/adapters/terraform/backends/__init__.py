@@ -33,9 +33,11 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceUnreachable,
     StateLocked,
 )
+from driftmgr.adapters.terraform.backends.globs import MAX_GLOB_MATCHES
 from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.backends.uri import Source, StateObject
 from driftmgr.adapters.terraform.backends.write import StateWrite, write_state
+from driftmgr.observability import FETCHED_BYTES
 
 __all__ = [
     "InvalidSourceURI",
@@ -77,6 +79,11 @@ def expand_sources(
     if not src.is_glob and not workspaces:
         return [src.state_object()]  # no IO, no credentials needed
     unique = {obj.uri: obj for obj in _expand(src, policy, workspaces=workspaces)}
+    if len(unique) > MAX_GLOB_MATCHES:
+        raise SourceError(
+            f"{src.display}: matches {len(unique)} states, more than the {MAX_GLOB_MATCHES} one "
+            "import may take; narrow the glob, or import its parts one by one"
+        )
     return sorted(unique.values(), key=lambda obj: obj.uri)
 
 
@@ -87,7 +94,7 @@ def fetch_state(uri: str, policy: SourcePolicy) -> bytes:
         raise InvalidSourceURI(
             f"{src.display}: is a glob; expand it with expand_sources() and fetch each object"
         )
-    return _fetch(policy.admit(src), policy)
+    return FETCHED_BYTES.counted(src.backend, data=_fetch(policy.admit(src), policy))
 
 
 def _expand(src: Source, policy: SourcePolicy, *, workspaces: bool) -> list[StateObject]:
@@ -124,19 +131,19 @@ def _fetch(src: Source, policy: SourcePolicy) -> bytes:
         case "local":
             from driftmgr.adapters.terraform.backends import local
 
-            return local.fetch(src)
+            return local.fetch(src, policy.max_state_bytes)
         case "s3":
             from driftmgr.adapters.terraform.backends import s3
 
-            return s3.fetch(src)
+            return s3.fetch(src, policy.max_state_bytes)
         case "gcs":
             from driftmgr.adapters.terraform.backends import gcs
 
-            return gcs.fetch(src)
+            return gcs.fetch(src, policy.max_state_bytes)
         case "azurerm":
             from driftmgr.adapters.terraform.backends import azurerm
 
-            return azurerm.fetch(src)
+            return azurerm.fetch(src, policy.max_state_bytes)
         case "http":
             from driftmgr.adapters.terraform.backends import http
 

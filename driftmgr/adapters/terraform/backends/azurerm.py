@@ -45,8 +45,9 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceError,
     SourceNotFound,
     SourceUnreachable,
+    StateTooLarge,
 )
-from driftmgr.adapters.terraform.backends.globs import KeyGlob, literal_prefix
+from driftmgr.adapters.terraform.backends.globs import KeyGlob, capped, literal_prefix
 from driftmgr.adapters.terraform.backends.uri import AZURE_WORKSPACE_SEPARATOR, Source, StateObject
 from driftmgr.adapters.terraform.backends.write import LockInfo, held, locked_error
 
@@ -69,7 +70,7 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
             glob = KeyGlob(src.path)
             # A workspace blob `<key>env:<ws>` shares every prefix of `<key>`, so this one
             # listing holds the matches and their workspaces.
-            names = list(_list(src, container, literal_prefix(src.path)))
+            names = list(capped(_list(src, container, literal_prefix(src.path)), src.display))
             keys = [n for n in names if glob.matches(n)]
         else:
             keys = [src.path]
@@ -92,13 +93,18 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
         return objects
 
 
-def fetch(src: Source) -> bytes:
+def fetch(src: Source, max_bytes: int) -> bytes:
     with ExitStack() as stack:
         container = _container(src, stack)
         try:
-            data: bytes = container.download_blob(src.path).readall()
+            # A range of one byte past the limit: a larger blob is refused, never buffered.
+            data: bytes = container.download_blob(
+                src.path, offset=0, length=max_bytes + 1
+            ).readall()
         except AzureError as e:
             raise _translate(src, e, _endpoint(container)) from None
+        if len(data) > max_bytes:
+            raise StateTooLarge(src.display, max_bytes)
         return data
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "SourceNotFound",
     "SourceUnreachable",
     "StateLocked",
+    "StateTooLarge",
 ]
 
 
@@ -50,3 +51,13 @@ class StateLocked(SourceError):
     def __init__(self, message: str, *, lock_id: str | None = None) -> None:
         super().__init__(message)
         self.lock_id = lock_id
+
+
+class StateTooLarge(SourceError):
+    """The state is larger than ``DRIFTMGR_MAX_STATE_BYTES``: refused before it is buffered."""
+
+    def __init__(self, display: str, max_bytes: int) -> None:
+        super().__init__(
+            f"{display}: the state is larger than {max_bytes} bytes, the limit of "
+            "DRIFTMGR_MAX_STATE_BYTES; ask the operator to raise it"
+        )

@@ -27,8 +27,14 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceError,
     SourceNotFound,
     SourceUnreachable,
+    StateTooLarge,
 )
-from driftmgr.adapters.terraform.backends.globs import KeyGlob, directory_prefix, literal_prefix
+from driftmgr.adapters.terraform.backends.globs import (
+    KeyGlob,
+    capped,
+    directory_prefix,
+    literal_prefix,
+)
 from driftmgr.adapters.terraform.backends.uri import Source, StateObject
 from driftmgr.adapters.terraform.backends.write import LockInfo, held, locked_error
 
@@ -54,7 +60,7 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
         glob = KeyGlob(src.path)
         # Listing whole directories also yields the workspace siblings of every match.
         prefix = directory_prefix(src.path) if workspaces else literal_prefix(src.path)
-        names = list(_list(client, src, prefix))
+        names = list(capped(_list(client, src, prefix), src.display))
         keys = [n for n in names if glob.matches(n)]
     else:
         keys = [src.path]
@@ -79,13 +85,16 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
     return objects
 
 
-def fetch(src: Source) -> bytes:
+def fetch(src: Source, max_bytes: int) -> bytes:
     client = _client(src)
     blob = client.bucket(src.authority).blob(src.path)
     try:
-        data: bytes = blob.download_as_bytes(timeout=_TIMEOUT, retry=_RETRY)
+        # A range of one byte past the limit: a larger object is refused, never buffered.
+        data: bytes = blob.download_as_bytes(end=max_bytes, timeout=_TIMEOUT, retry=_RETRY)
     except _ERRORS as e:
         raise _translate(src, e) from None
+    if len(data) > max_bytes:
+        raise StateTooLarge(src.display, max_bytes)
     return data
 
 

@@ -1,26 +1,41 @@
 """Glob patterns over slash-separated keys: ``*`` within a segment, ``**`` across segments.
 
-Matching is delegated to pathspec's gitignore implementation, with two adjustments so that it
-behaves like a path glob rather than an ignore file:
+The semantics are gitignore's, anchored at the root and matching whole keys only:
 
-- every pattern is anchored at the root (a bare ``*.tfstate`` matches top-level keys only);
-- a key matches only as a whole, not because one of its parent "directories" matched (in
-  gitignore, ``envs/*`` also ignores ``envs/a/b``). A sentinel segment appended to both the
-  pattern and the key forces that, unless the pattern ends in ``**``, which means "anything
-  below" anyway.
+- ``*`` matches any run of characters but ``/`` (``a**b`` is the same as ``a*b``);
+- a ``**`` segment matches zero or more whole segments (``a/**/b`` matches ``a/b``);
+- a trailing ``/**`` matches everything below, at least one segment (not the directory itself);
+- a bare ``*.tfstate`` matches top-level keys only.
 
-Only ``*`` is a wildcard here: ``?``, ``[`` and ``]`` are legal in object keys and are escaped.
+Only ``*`` is a wildcard: ``?``, ``[`` and ``]`` are legal in object keys and match themselves.
+
+The matcher runs in polynomial time (segments x states, each segment compared in
+O(len(pattern) * len(key))): a backtracking regular expression takes exponential time on
+patterns such as ``*a*a*a…b``, and a client chooses the pattern.
 """
 
 from __future__ import annotations
 
-import pathspec
+from collections.abc import Iterable, Iterator
 
-__all__ = ["KeyGlob", "directory_prefix", "has_glob", "literal_prefix"]
+from driftmgr.adapters.terraform.backends.errors import SourceError
 
-# A segment no object key or file path can contain (S3's XML API cannot carry NUL either).
-_END = "\x00"
-_ESCAPED = frozenset("\\?[]")
+__all__ = [
+    "MAX_GLOB_ENTRIES",
+    "MAX_GLOB_MATCHES",
+    "KeyGlob",
+    "capped",
+    "directory_prefix",
+    "has_glob",
+    "literal_prefix",
+]
+
+MAX_GLOB_ENTRIES = 100_000
+"""Files, directories or object keys one glob may list or walk through."""
+MAX_GLOB_MATCHES = 1_000
+"""States one glob may stand for: each is fetched, parsed and stored."""
+
+_ANY_SEGMENTS = "**"
 
 
 def has_glob(text: str) -> bool:
@@ -38,21 +53,86 @@ def directory_prefix(pattern: str) -> str:
     return head[: head.rfind("/") + 1]
 
 
+def capped(items: Iterable[str], display: str, limit: int = MAX_GLOB_ENTRIES) -> Iterator[str]:
+    """``items`` (a listing or a walk), refused once more than ``limit`` went by: a glob
+    over a huge tree or bucket must not hold a worker for hours."""
+    for count, item in enumerate(items, 1):
+        if count > limit:
+            raise SourceError(
+                f"{display}: the glob reaches more than {limit} files or objects; "
+                "narrow it (a longer literal prefix, fewer ** segments)"
+            )
+        yield item
+
+
+def segment_matches(pattern: str, text: str) -> bool:
+    """Whether ``text`` (one segment) matches ``pattern``, whose only wildcard is ``*``.
+
+    Greedy, with one backtracking point (the last ``*``): a later ``*`` can absorb anything
+    an earlier one could, so earlier choices never need revisiting.
+    """
+    if not text and pattern and not pattern.strip("*"):
+        return False  # a segment of wildcards alone stands for a name, as in gitignore
+    p = t = 0
+    star, mark = -1, 0
+    while t < len(text):
+        if p < len(pattern) and pattern[p] == "*":
+            star, mark = p, t
+            p += 1
+        elif p < len(pattern) and pattern[p] == text[t]:
+            p += 1
+            t += 1
+        elif star >= 0:
+            mark += 1
+            p, t = star + 1, mark
+        else:
+            return False
+    return pattern[p:].strip("*") == ""
+
+
 class KeyGlob:
     """A compiled pattern; ``matches(key)`` says whether a whole key matches it."""
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
-        escaped = "".join("\\" + c if c in _ESCAPED else c for c in pattern)
-        self._open_ended = pattern == "**" or pattern.endswith("/**")
-        line = "/" + escaped if self._open_ended else f"/{escaped}/{_END}"
-        self._spec = pathspec.GitIgnoreSpec.from_lines([line])
+        parts = pattern.split("/")
+        # A trailing "**" needs at least one segment; elsewhere "**" may match none.
+        self._open_ended = parts[-1] == _ANY_SEGMENTS
+        self._parts = parts[:-1] if self._open_ended else parts
 
     def matches(self, key: str) -> bool:
         # Keys ending in "/" are console-made "folder" markers, never state objects.
         if not key or key.endswith("/"):
             return False
-        return self._spec.match_file(key if self._open_ended else f"{key}/{_END}")
+        # A leading "/" is no empty first segment, as in gitignore (S3 keys may start so).
+        segments = key.removeprefix("/").split("/")
+        parts = self._parts
+        # States of an NFA over pattern segments: index i means parts[:i] matched so far.
+        states = self._closure({0})
+        for n, segment in enumerate(segments):
+            after: set[int] = set()
+            for i in states:
+                if i < len(parts):
+                    if parts[i] == _ANY_SEGMENTS:
+                        after.add(i)
+                    elif segment_matches(parts[i], segment):
+                        after.add(i + 1)
+            if self._open_ended and len(parts) in states and n < len(segments):
+                return True  # the prefix matched and this segment lies below it
+            if not after:
+                return False
+            states = self._closure(after)
+        return not self._open_ended and len(parts) in states
+
+    def _closure(self, states: set[int]) -> set[int]:
+        """Add the states reached by letting each ``**`` match no segment."""
+        todo = list(states)
+        while todo:
+            i = todo.pop()
+            if i < len(self._parts) and self._parts[i] == _ANY_SEGMENTS and i + 1 not in states:
+                states.add(i + 1)
+                todo.append(i + 1)
+        return states
 
     def __repr__(self) -> str:
         return f"KeyGlob({self.pattern!r})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -22,8 +23,13 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceAccessDenied,
     SourceError,
     SourceNotFound,
+    StateTooLarge,
 )
-from driftmgr.adapters.terraform.backends.globs import KeyGlob, directory_prefix
+from driftmgr.adapters.terraform.backends.globs import (
+    MAX_GLOB_ENTRIES,
+    KeyGlob,
+    directory_prefix,
+)
 from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.adapters.terraform.backends.uri import (
     LOCAL_STATE_NAME,
@@ -53,9 +59,12 @@ def expand(src: Source, *, workspaces: bool, policy: SourcePolicy) -> list[State
     return [src.at(path).state_object() for path in paths]
 
 
-def fetch(src: Source) -> bytes:
+def fetch(src: Source, max_bytes: int) -> bytes:
+    """The file's bytes: a regular file only (not a device, FIFO or socket, which never end
+    or block), of at most ``max_bytes``."""
     try:
-        return Path(src.path).read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(src.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise SourceNotFound(f"{src.display}: no such file") from None
     except IsADirectoryError:
@@ -69,6 +78,36 @@ def fetch(src: Source) -> bytes:
         ) from None
     except OSError as e:
         raise SourceError(f"{src.display}: cannot read the file: {e.strerror}") from None
+    try:
+        return _read_regular(src, fd, max_bytes)
+    except OSError as e:
+        raise SourceError(f"{src.display}: cannot read the file: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _read_regular(src: Source, fd: int, max_bytes: int) -> bytes:
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceNotFound(
+            f"{src.display}: is a directory, not a state file; name the .tfstate file in it, "
+            f"or use a glob such as {src.display.rstrip('/')}/**/*.tfstate"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError(
+            f"{src.display}: is not a regular file (a device, pipe or socket); name a state file"
+        )
+    if info.st_size > max_bytes:
+        raise StateTooLarge(src.display, max_bytes)
+    os.set_blocking(fd, True)
+    chunks, size = [], 0
+    # The file may grow while it is read: stop one byte past the limit.
+    while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            raise StateTooLarge(src.display, max_bytes)
+    return b"".join(chunks)
 
 
 def _glob(src: Source) -> list[str]:
@@ -84,7 +123,14 @@ def _glob(src: Source) -> list[str]:
     if not os.access(root, os.R_OK | os.X_OK):
         raise SourceAccessDenied(f"{src.display}: cannot list {root}: permission denied")
     found = []
+    walked = 0
     for dirpath, dirnames, filenames in os.walk(root):
+        walked += 1 + len(filenames)
+        if walked > MAX_GLOB_ENTRIES:
+            raise SourceError(
+                f"{src.display}: the glob reaches more than {MAX_GLOB_ENTRIES} files; narrow it "
+                "(a longer literal directory, no ** over large trees)"
+            )
         relative = PurePosixPath(Path(dirpath).relative_to(root).as_posix())
         depth = 0 if str(relative) == "." else len(relative.parts)
         if max_depth is not None and depth >= max_depth:

@@ -33,20 +33,32 @@ import ipaddress
 import os
 import re
 import socket
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpcore
 import httpx
 
 from driftmgr.adapters.terraform.backends.errors import (
     InvalidSourceURI,
     SourceError,
     SourceNotAllowed,
+    SourceUnreachable,
+    StateTooLarge,
 )
 from driftmgr.adapters.terraform.backends.globs import directory_prefix
 from driftmgr.adapters.terraform.backends.uri import Source, parse_source
-from driftmgr.settings import ConfigurationError, Settings
+from driftmgr.settings import (
+    DEFAULT_FETCH_DEADLINE,
+    DEFAULT_MAX_STATE_BYTES,
+    ConfigurationError,
+    Settings,
+    fetch_deadline_from,
+    max_state_bytes_from,
+)
 
 __all__ = [
     "DIRECTORY_REFUSAL",
@@ -192,6 +204,10 @@ class SourcePolicy:
     """``host``, ``host:port``, ``[v6]:port``, ``*.domain`` or ``*``; None: any host."""
     allow_private: bool = False
     """Connect to non-public addresses of any host (the local user's own network)."""
+    max_state_bytes: int = DEFAULT_MAX_STATE_BYTES
+    """The largest state read or fetched (``DRIFTMGR_MAX_STATE_BYTES``)."""
+    fetch_deadline: float = DEFAULT_FETCH_DEADLINE
+    """Seconds one http(s) fetch may take in all (``DRIFTMGR_FETCH_DEADLINE``)."""
 
     def __post_init__(self) -> None:
         for entry in self.allowed_hosts or ():
@@ -206,14 +222,26 @@ class SourcePolicy:
     @classmethod
     def local(cls) -> SourcePolicy:
         """The local user's own CLI: their files, their network, their credentials."""
-        return cls(roots=None, allowed_hosts=None, allow_private=True)
+        return cls(
+            roots=None,
+            allowed_hosts=None,
+            allow_private=True,
+            max_state_bytes=max_state_bytes_from(os.environ),
+            fetch_deadline=fetch_deadline_from(os.environ),
+        )
 
     @classmethod
     def server(cls, settings: Settings) -> SourcePolicy:
         """A server's: only the operator's state roots and allowed hosts, public addresses."""
         roots = tuple(Path(os.path.abspath(os.path.expanduser(r))) for r in settings.state_roots)
         hosts = frozenset(h.strip().lower() for h in settings.allowed_hosts if h.strip())
-        return cls(roots=roots, allowed_hosts=hosts, allow_private=False)
+        return cls(
+            roots=roots,
+            allowed_hosts=hosts,
+            allow_private=False,
+            max_state_bytes=settings.max_state_bytes,
+            fetch_deadline=settings.fetch_deadline,
+        )
 
     @property
     def trusts_caller(self) -> bool:
@@ -337,16 +365,19 @@ class SourcePolicy:
         count as listed exactly.
         """
         extra = tuple(_HostRule(host=h, port=p) for _, h, p in map(_origin_of, operator_hosts))
+        deadline = _Deadline()
         if self.allow_private and self.allowed_hosts is None:
             # The local user's own machine: their proxies (HTTPS_PROXY …) apply as usual.
             client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
         else:
-            transport = _VettingTransport(self, extra)
+            transport = _VettingTransport(self, extra, deadline)
             # With a transport given, httpx ignores proxy variables: a proxy would connect
             # to addresses this policy has not seen.
             client = httpx.Client(timeout=TIMEOUT, follow_redirects=False, transport=transport)
         with client:
-            yield Fetcher(self, src, client, credential, client_chosen=client_chosen)
+            yield Fetcher(
+                self, src, client, credential, client_chosen=client_chosen, deadline=deadline
+            )
 
 
 def _check_scheme(src: Source, url: httpx.URL, *, first: bool) -> None:
@@ -371,15 +402,35 @@ class Fetcher:
         credential: Credential | None,
         *,
         client_chosen: bool,
+        deadline: _Deadline | None = None,
     ) -> None:
         self._policy = policy
         self._src = src
         self._client = client
         self._credential = credential
         self._client_chosen = client_chosen
+        self._deadline = deadline or _Deadline()
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        """The response to ``GET url`` after at most :data:`MAX_REDIRECTS` redirects."""
+        """The response to ``GET url`` after at most :data:`MAX_REDIRECTS` redirects, its body
+        read whole. The body is streamed and refused past the policy's ``max_state_bytes``;
+        the whole exchange, redirects included, must end within its ``fetch_deadline``."""
+        seconds = self._policy.fetch_deadline
+        self._deadline.at = time.monotonic() + seconds
+        try:
+            return self._get(url, headers)
+        except httpx.TimeoutException:
+            if not self._deadline.passed():
+                raise
+            raise SourceUnreachable(
+                f"{self._src.display}: the state was not fetched within {seconds:g} s, the "
+                "limit of DRIFTMGR_FETCH_DEADLINE; check the server, or ask the operator to "
+                "raise the limit"
+            ) from None
+        finally:
+            self._deadline.at = None
+
+    def _get(self, url: str, headers: Mapping[str, str] | None) -> httpx.Response:
         src = self._src
         target = httpx.URL(url)
         for hop in range(MAX_REDIRECTS + 1):
@@ -392,12 +443,15 @@ class Fetcher:
                 sent.update(self._credential.headers)
             request = self._client.build_request("GET", target, headers=sent)
             try:
-                response = self._client.send(request)
+                response = self._client.send(request, stream=True)
             except _Refused as refused:
                 where = "its address" if hop == 0 else "the address it redirected to"
                 raise SourceNotAllowed(f"{src.display}: {where} {refused.reason}") from None
-            if not response.is_redirect:
-                return response
+            try:
+                if not response.is_redirect:
+                    return self._read(response)
+            finally:
+                response.close()
             try:
                 target = response.url.join(response.headers["Location"]).copy_with(fragment=None)
             except (httpx.InvalidURL, ValueError):
@@ -406,6 +460,115 @@ class Fetcher:
                     "unusable Location"
                 ) from None
         raise SourceError(f"{src.display}: more than {MAX_REDIRECTS} redirects")
+
+    def _read(self, response: httpx.Response) -> httpx.Response:
+        """``response`` with its body read, at most ``max_state_bytes`` of it (decoded)."""
+        limit = self._policy.max_state_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise StateTooLarge(self._src.display, limit)  # refused before reading a byte
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise StateTooLarge(self._src.display, limit)
+            if self._deadline.passed():  # the local client has no deadline-aware transport
+                raise httpx.ReadTimeout("deadline passed", request=response.request)
+            chunks.append(chunk)
+        # A new response holding the decoded body: callers read .content as usual.
+        headers = [
+            (k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+        )
+
+
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class _Deadline:
+    """When the fetch in progress must be over (monotonic time); None between fetches."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else self.at - time.monotonic()
+
+    def passed(self) -> bool:
+        remaining = self.remaining()
+        return remaining is not None and remaining <= 0
+
+    def bound(self, timeout: float | None) -> float | None:
+        """``timeout`` for one socket operation, shortened to what the deadline leaves;
+        past the deadline, a timeout error (httpx reports it as its own)."""
+        remaining = self.remaining()
+        if remaining is None:
+            return timeout
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("the fetch deadline passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """Every read and write bounded by the fetch's deadline, so that a server trickling its
+    headers or body a byte at a time cannot hold a worker past it."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadline.bound(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadline.bound(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._deadline.bound(timeout))
+        return _DeadlineStream(inner, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: _Deadline) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, self._deadline.bound(timeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used for state fetches")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 class _Refused(Exception):
@@ -429,10 +592,16 @@ class _VettingTransport(httpx.BaseTransport):
     carry one host's requests to another's TLS session.
     """
 
-    def __init__(self, policy: SourcePolicy, extra: tuple[_HostRule, ...]) -> None:
+    def __init__(
+        self, policy: SourcePolicy, extra: tuple[_HostRule, ...], deadline: _Deadline
+    ) -> None:
         self._policy = policy
         self._extra = extra
         self._inner = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+        # httpx offers no parameter for httpcore's network backend: this one bounds every
+        # socket operation by the fetch's deadline (a per-read timeout alone lets a server
+        # trickle a byte a second forever).
+        self._inner._pool._network_backend = _DeadlineBackend(deadline)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         _, host, port = _origin(request.url)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
 import boto3
@@ -43,8 +43,9 @@ from driftmgr.adapters.terraform.backends.errors import (
     SourceError,
     SourceNotFound,
     SourceUnreachable,
+    StateTooLarge,
 )
-from driftmgr.adapters.terraform.backends.globs import KeyGlob, literal_prefix
+from driftmgr.adapters.terraform.backends.globs import KeyGlob, capped, literal_prefix
 from driftmgr.adapters.terraform.backends.uri import Source, StateObject
 from driftmgr.adapters.terraform.backends.write import LockInfo, held, locked_error
 
@@ -89,7 +90,8 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
     client = _client(src)
     if src.is_glob:
         glob = KeyGlob(src.path)
-        keys = [k for k in _list(client, src, literal_prefix(src.path)) if glob.matches(k)]
+        listed = capped(_list(client, src, literal_prefix(src.path)), src.display)
+        keys = [k for k in listed if glob.matches(k)]
     else:
         keys = [src.path]
     objects = [src.at(key).state_object() for key in keys]
@@ -101,12 +103,18 @@ def expand(src: Source, *, workspaces: bool) -> list[StateObject]:
     return objects
 
 
-def fetch(src: Source) -> bytes:
+def fetch(src: Source, max_bytes: int) -> bytes:
     client = _client(src)
     try:
-        body: bytes = client.get_object(Bucket=src.authority, Key=src.path)["Body"].read()
+        response = client.get_object(Bucket=src.authority, Key=src.path)
+        with closing(response["Body"]) as stream:
+            if response.get("ContentLength", 0) > max_bytes:
+                raise StateTooLarge(src.display, max_bytes)
+            body: bytes = stream.read(max_bytes + 1)
     except (ClientError, BotoCoreError) as e:
         raise _translate(src, client, e) from None
+    if len(body) > max_bytes:
+        raise StateTooLarge(src.display, max_bytes)
     return body
 
 

@@ -225,6 +225,32 @@ resource "aws_security_group_rule" "db_out" {
   cidr_blocks       = ["0.0.0.0/0"]
 }
 
+# A group whose rules are provider-v5 aws_vpc_security_group_*_rule resources (one source
+# each, with their own sgr- ids).
+resource "aws_security_group" "api" {
+  name        = "${local.name}-api"
+  description = "internal API"
+  vpc_id      = aws_vpc.main.id
+  tags = {
+    Name = "${local.name}-api"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "api_https" {
+  security_group_id = aws_security_group.api.id
+  description       = "https from the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = aws_vpc.main.cidr_block
+}
+
+resource "aws_vpc_security_group_egress_rule" "api_all" {
+  security_group_id = aws_security_group.api.id
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
 resource "aws_network_interface" "app" {
   subnet_id       = aws_subnet.private["a"].id
   private_ips     = ["10.30.11.10"]
