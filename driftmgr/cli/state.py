@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,15 @@ def _local_files(source: str, *, workspaces: bool) -> list[Path]:
 
 def _read(file: Path) -> dict[str, Any]:
     """A local state as a command carries it: its absolute source URI and its content."""
+    from driftmgr.settings import max_state_bytes_from
+
+    limit = max_state_bytes_from(os.environ)
     try:
+        if file.stat().st_size > limit:  # the server would refuse it: say so before reading
+            raise CliError(
+                f"{file}: the state is larger than {limit} bytes, the limit of "
+                "DRIFTMGR_MAX_STATE_BYTES; raise it (here and on the server) to import it"
+            )
         content = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CliError(f"state file {file} does not exist") from None

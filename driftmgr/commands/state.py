@@ -16,6 +16,7 @@ from driftmgr.adapters.terraform.backends import (
     expand_sources,
     fetch_state,
 )
+from driftmgr.adapters.terraform.backends.errors import StateTooLarge
 from driftmgr.adapters.terraform.state import StateFormatError, parse_state
 from driftmgr.commands.backend import Backend
 from driftmgr.commands.results import Accepted
@@ -92,7 +93,11 @@ def prepare_states(
     event is written. With ``content``, ``source`` is only its label and is never read.
     """
     if content is not None:
-        return [_parse(_sent_by_client(source, policy), content.encode())]
+        body = content.encode()
+        if len(body) > policy.max_state_bytes:
+            # The same limit as a state read or fetched here: one size, whoever reads it.
+            raise InvalidCommand(str(StateTooLarge(source, policy.max_state_bytes)))
+        return [_parse(_sent_by_client(source, policy), body)]
     try:
         objects = expand_sources(source, policy, workspaces=workspaces)
         if not objects:

@@ -21,7 +21,7 @@ from driftmgr.http.context import services_of
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
-from driftmgr.http.limits import BlockingPool, check_json_depth
+from driftmgr.http.limits import BlockingPool, body_limit, check_json_depth
 from driftmgr.http.observed import instrument
 from driftmgr.http.providers import providers
 from driftmgr.http.remediation import RemediationController
@@ -149,6 +149,9 @@ def create_app(
         cors_config=cors,
         state=State({"services": services, "blocking_pool": BlockingPool()}),
         before_request=check_json_depth,
+        # States travel in command bodies: the body limit follows DRIFTMGR_MAX_STATE_BYTES
+        # (litestar's own default, 10 MB, would refuse states ADR 0002 plans for).
+        request_max_body_size=body_limit(services.settings.max_state_bytes),
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(

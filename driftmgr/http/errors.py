@@ -67,6 +67,15 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
         if exc.extra:
             return problem(400, "Malformed request", str(exc.detail), errors=exc.extra)
         return problem(400, "Malformed request", str(exc.detail))
+    if exc.status_code == 413:
+        limit = request.app.state["services"].settings.max_state_bytes
+        return problem(
+            413,
+            "Request too large",
+            f"the request body is larger than a command carrying a state of {limit} bytes "
+            "(DRIFTMGR_MAX_STATE_BYTES) can be; import a larger state by its source, which "
+            "the server reads, or ask the operator to raise the limit",
+        )
     # The standard phrase as the title ("Unauthorized", "Unsupported Media Type"), and the
     # exception's headers (WWW-Authenticate on a 401).
     try:

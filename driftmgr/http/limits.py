@@ -37,6 +37,7 @@ __all__ = [
     "ServerBusy",
     "Wait",
     "blocking_pool_of",
+    "body_limit",
     "check_json_depth",
     "refuse_control_characters",
 ]
@@ -105,6 +106,13 @@ class BlockingPool:
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
+def body_limit(max_state_bytes: int) -> int:
+    """The largest request body: a command carries a state as a JSON string, whose escapes
+    (``\\"`` for every quote, ``\\uXXXX`` for non-ASCII) can double it, and a little more.
+    The state itself is then held to ``max_state_bytes`` like a state read from a source."""
+    return 2 * max_state_bytes + (1 << 20)
 
 
 def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
