@@ -486,10 +486,11 @@ def drift_out_of_band(applied: Applied, ids: Mapping[str, str]) -> set[str]:
     )
     done.add("aws_security_group_rule")
     # Equal meaning: the protocol in another case, in place (the sgr- id stays).
+    api_https = ids["aws_vpc_security_group_ingress_rule.api_https"]
     ec2.modify_security_group_rules(
         GroupId=ids["aws_security_group.api"],
         SecurityGroupRules=[{
-            "SecurityGroupRuleId": ids["aws_vpc_security_group_ingress_rule.api_https"],
+            "SecurityGroupRuleId": api_https,
             "SecurityGroupRule": {
                 "IpProtocol": "TCP", "FromPort": 443, "ToPort": 443,
                 "CidrIpv4": applied.attribute("aws_vpc.main", "cidr_block"),
@@ -497,6 +498,8 @@ def drift_out_of_band(applied: Applied, ids: Mapping[str, str]) -> set[str]:
             },
         }],
     )  # fmt: skip
+    rules = ec2.describe_security_group_rules(SecurityGroupRuleIds=[api_https])
+    assert rules["SecurityGroupRules"][0]["IpProtocol"] == "TCP", "moto stores it as given"
     ec2.modify_network_interface_attribute(
         NetworkInterfaceId=ids["aws_network_interface.app"],
         Description={"Value": "changed by hand"},
