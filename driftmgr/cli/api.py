@@ -194,7 +194,7 @@ def _in_process_api(actor: str) -> Iterator[Api]:
     services = bootstrap(settings, source_policy=SourcePolicy.local())
     print_warnings(services.notices)
     try:
-        app = create_app(services, auth=LocalTrust(actor=actor))
+        app = create_app(services, auth=LocalTrust(actor=actor), contract=False)
         with TestClient(
             app,
             base_url="http://driftmgr.local",

@@ -87,7 +87,7 @@ class StateFile(DriftmgrAggregate):
     class Imported(DriftmgrAggregate.Event):
         version: StateVersion
         flags: list[str] | None
-        out_of_order: bool
+        out_of_order: bool = False
         """A lower serial of the current lineage, arriving after a higher one: kept as
         history, not made current (absent from events before it existed: False)."""
 

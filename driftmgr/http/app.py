@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Response, Router, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -18,6 +18,7 @@ from driftmgr.bootstrap import Services
 from driftmgr.http.audit import AuditController
 from driftmgr.http.auth import AuthConfig, ServerAuth, auth_guard, check_declared
 from driftmgr.http.context import services_of
+from driftmgr.http.contract import check_min_position, complete_contract
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
@@ -68,6 +69,7 @@ def healthz(state: State) -> Health:
     permission="public",
     sync_to_thread=True,
     summary="Ready to serve: the store answers and the read models project without error",
+    refusals=(503,),
 )
 def readyz(state: State) -> Response[Any]:
     services = services_of(state)
@@ -94,6 +96,11 @@ def readyz(state: State) -> Response[Any]:
     )
 
 
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    await check_json_depth(request)
+    await check_min_position(request)
+
+
 def create_app(
     services: Services,
     *,
@@ -101,12 +108,14 @@ def create_app(
     run_background: bool = True,
     on_started: Callable[[], None] | None = None,
     extra_routes: Sequence[ControllerRouterHandler] = (),
+    contract: bool = True,
 ) -> Litestar:
     """Build the app. ``auth`` says who may call it (``ServerAuth`` for ``serve``,
     ``LocalTrust`` for the CLI in-process). With ``run_background`` the lifespan runs
     projections and a worker; ``on_started`` is called once they run and requests can be
     served. ``extra_routes`` are more handlers (extensions); like every route they must
     declare their permission: a route that declares none makes this raise TypeError.
+    ``contract`` completes the OpenAPI document with every refusal (off for the CLI).
     """
 
     @asynccontextmanager
@@ -148,7 +157,7 @@ def create_app(
         guards=[auth_guard(auth)],
         cors_config=cors,
         state=State({"services": services, "blocking_pool": BlockingPool()}),
-        before_request=check_json_depth,
+        before_request=before_request,
         # States travel in command bodies: the body limit follows DRIFTMGR_MAX_STATE_BYTES
         # (litestar's own default, 10 MB, would refuse states ADR 0002 plans for).
         request_max_body_size=body_limit(services.settings.max_state_bytes),
@@ -168,4 +177,8 @@ def create_app(
     )
     instrument(app, services, metrics=isinstance(auth, ServerAuth))
     check_declared(app)
+    if contract:
+        # Builds the OpenAPI document (~70 ms): the in-process CLI, which never serves it,
+        # skips it.
+        complete_contract(app)
     return app

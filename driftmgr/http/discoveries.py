@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from driftmgr.commands.discovery import StartDiscovery, start_discovery
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.runs import CancelRun, cancel_run
-from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, read_models_of, services_of
 from driftmgr.http.limits import (
+    AsOf,
     Count,
     Limit,
     Offset,
@@ -32,6 +34,22 @@ from driftmgr.queries.discoveries import (
 )
 
 __all__ = ["DiscoveriesController", "ResourcesController"]
+
+#: ``Key=Value``, repeatable.
+TagFilter = Annotated[
+    list[str] | None,
+    QueryParameter(
+        schema_extra={
+            "one_of": [
+                Schema(
+                    type=OpenAPIType.ARRAY,
+                    items=Schema(type=OpenAPIType.STRING, pattern="^[^=]+="),
+                ),
+                Schema(type=OpenAPIType.NULL),
+            ]
+        },
+    ),
+]
 
 
 class DiscoveriesController(Controller):
@@ -76,7 +94,7 @@ class DiscoveriesController(Controller):
         min_position: Position = None,
         wait: Wait = 0.0,
         after_scans: Count = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> DiscoveryStatus:
         """``wait`` holds the answer until the run finishes — or, with ``after_scans``, until
         more scans than that are done, for progress displays."""
@@ -104,11 +122,11 @@ class ResourcesController(Controller):
         provider: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
-        tag: FromQuery[list[str] | None] = None,
+        tag: TagFilter = None,
         min_position: Position = None,
         limit: Limit = 1000,
         offset: Offset = 0,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> CachedResources:
         """``tag=Key=Value`` (repeatable) keeps resources carrying every such tag."""
         services = services_of(state)
@@ -116,7 +134,7 @@ class ResourcesController(Controller):
         for item in tag or []:
             key, sep, value = item.partition("=")
             if not sep or not key:
-                raise InvalidCommand(f"tag filter {item!r} must look like Key=Value")
+                raise ValidationException(f"tag filter {item!r} must look like Key=Value")
             tags[key] = value
         query = GetCachedResourcesQuery(
             provider=provider,

@@ -7,14 +7,20 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from driftmgr.commands.drift import DetectDrift, detect_drift
 from driftmgr.commands.results import Accepted
 from driftmgr.commands.runs import CancelRun, cancel_run
 from driftmgr.domain.drift.report import DriftReport
 from driftmgr.http.context import cause_of, read_models_of, services_of
-from driftmgr.http.limits import Position, Wait, blocking_pool_of, refuse_control_characters
+from driftmgr.http.limits import (
+    AsOf,
+    Position,
+    Wait,
+    blocking_pool_of,
+    refuse_control_characters,
+)
 from driftmgr.queries.drift_reports import (
     DriftRunView,
     GetDriftReportQuery,
@@ -34,6 +40,7 @@ class DriftRunsController(Controller):
         permission="command",
         status_code=202,
         summary="Compare states with a cloud (DetectDrift); 503 while the server reads many states",
+        refusals=(404, 502, 503),
     )
     async def detect(
         self, data: JSONBody[DetectDrift], state: State, request: Request[Any, Any, Any]
@@ -64,7 +71,7 @@ class DriftRunsController(Controller):
         state: State,
         min_position: Position = None,
         wait: Wait = 0.0,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> DriftRunView:
         """``as_of``: as it was at a log position or ISO-8601 time (read models replayed)."""
         query = GetDriftRunQuery(run_id=run_id, min_position=min_position, wait_until_finished=wait)
@@ -81,7 +88,7 @@ class DriftRunsController(Controller):
         run_id: FromPath[UUID],
         state: State,
         min_position: Position = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> DriftReport:
         query = GetDriftReportQuery(run_id=run_id, min_position=min_position)
         async with read_models_of(state, as_of) as read:

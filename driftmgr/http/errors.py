@@ -16,7 +16,7 @@ from driftmgr.adapters.providers.base import ProviderAuthError, ProviderError
 from driftmgr.errors import CommandError, Conflict, Forbidden, InvalidCommand, NotFound
 from driftmgr.http.context import CORRELATION_HEADER
 from driftmgr.http.limits import ServerBusy
-from driftmgr.projections.replay import InvalidAsOf
+from driftmgr.projections.replay import InvalidAsOf, NoSuchMoment
 from driftmgr.projections.runner import ReadModelBehind
 from driftmgr.settings import ConfigurationError
 
@@ -33,6 +33,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (ProviderAuthError, 502, "Cloud credentials rejected"),
     (ProviderError, 502, "Cloud provider unreachable"),
     (ReadModelBehind, 503, "Not yet up to date"),
+    (NoSuchMoment, 404, "No such moment"),
     (InvalidAsOf, 400, "Malformed request"),
     (ConfigurationError, 500, "Server misconfigured"),
 ]
@@ -65,7 +66,7 @@ def _known(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, ValidationException):
         if exc.extra:
-            return problem(400, "Malformed request", str(exc.detail), errors=exc.extra)
+            return problem(400, "Malformed request", _validation_detail(exc), errors=exc.extra)
         return problem(400, "Malformed request", str(exc.detail))
     if exc.status_code == 413:
         limit = request.app.state["services"].settings.max_state_bytes
@@ -83,6 +84,24 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     except ValueError:
         title = "Error"
     return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
+
+
+#: What a user should send, for parameters whose schema says it only as a pattern.
+_EXPECTED = {
+    "a": "a state id, or STATE_ID@SERIAL for one of its versions",
+    "b": "a state id, or STATE_ID@SERIAL for one of its versions",
+    "tag": "KEY=VALUE",
+}
+
+
+def _validation_detail(exc: ValidationException) -> str:
+    # The library's message names a regex; say what to send where we know it.
+    hints = [
+        f"{item['key']}: expected {_EXPECTED[item['key']]}"
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict) and item.get("key") in _EXPECTED
+    ]
+    return "; ".join([str(exc.detail), *hints])
 
 
 def _busy(request: Request[Any, Any, Any], exc: ServerBusy) -> Response[dict[str, Any]]:

@@ -21,6 +21,7 @@ import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import QueryParameter
 
 from driftmgr.errors import InvalidCommand
@@ -29,6 +30,7 @@ __all__ = [
     "BLOCKING_SLOTS",
     "MAX_JSON_CONTAINERS",
     "MAX_JSON_DEPTH",
+    "AsOf",
     "BlockingPool",
     "Count",
     "Limit",
@@ -52,15 +54,33 @@ MAX_JSON_CONTAINERS = 50_000
 """Arrays and objects in a request body (strings aside: a state's content is one string)."""
 RETRY_AFTER_SECONDS = 5
 
-_INT64 = 2**63 - 1  # the largest integer the databases store
+# The largest integer JSON carries exactly (schema validators read numbers as doubles); the
+# databases store up to 2**63 - 1.
+_INT64 = 2**53 - 1
 
 # Query parameters, with their ranges (litestar answers 400 outside them; nan and inf too).
-Position = Annotated[int | None, QueryParameter(ge=0, le=_INT64)]
-Count = Annotated[int | None, QueryParameter(ge=0, le=_INT64)]
-Offset = Annotated[int, QueryParameter(ge=0, le=_INT64)]
+# Litestar leaves a bound of 0 out of the schema (it is falsy): it is stated again.
+_FROM_ZERO: dict[str, Any] = {"minimum": 0}
+Position = Annotated[int | None, QueryParameter(ge=0, le=_INT64, schema_extra=_FROM_ZERO)]
+Count = Annotated[int | None, QueryParameter(ge=0, le=_INT64, schema_extra=_FROM_ZERO)]
+Offset = Annotated[int, QueryParameter(ge=0, le=_INT64, schema_extra=_FROM_ZERO)]
 Limit = Annotated[int, QueryParameter(ge=1, le=_INT64)]
-Wait = Annotated[float, QueryParameter(ge=0, le=86400)]
+Wait = Annotated[float, QueryParameter(ge=0, le=86400, schema_extra=_FROM_ZERO)]
 """Seconds a long poll may hold its answer; queries cut it to ``MAX_WAIT_SECONDS``."""
+AsOf = Annotated[
+    str | None,
+    QueryParameter(
+        description="As it was at a log position or an RFC 3339 time (read models replayed); "
+        "a moment the log does not have is a 404",
+        schema_extra={
+            "one_of": [
+                Schema(type=OpenAPIType.INTEGER, minimum=0),
+                Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+                Schema(type=OpenAPIType.NULL),  # litestar reads "null" as absent
+            ]
+        },
+    ),
+]
 
 
 class ServerBusy(Exception):

@@ -140,6 +140,7 @@ class _ScrapeTime(Collector):
     permission="read",
     sync_to_thread=True,
     summary="Metrics in the Prometheus text format",
+    media_types=("text/plain",),
 )
 def metrics_route(state: State) -> Response[Any]:
     app_metrics: AppMetrics = state.metrics

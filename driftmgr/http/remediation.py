@@ -25,7 +25,7 @@ from driftmgr.commands.remediation import (
 )
 from driftmgr.commands.results import Accepted
 from driftmgr.http.context import cause_of, read_models_of, services_of
-from driftmgr.http.limits import Limit, Position, Wait
+from driftmgr.http.limits import AsOf, Limit, Position, Wait
 from driftmgr.queries.base import ReadModels
 from driftmgr.queries.remediation_plans import (
     GetRemediationPlanQuery,
@@ -67,6 +67,7 @@ class RemediationController(Controller):
         status_code=202,
         sync_to_thread=True,
         summary="Plan a remediation of a drift run (CreateRemediationPlan); a dry run",
+        refusals=(404,),
     )
     def plan(
         self, data: JSONBody[CreateRemediationPlan], state: State, request: Request[Any, Any, Any]
@@ -168,7 +169,7 @@ class RemediationController(Controller):
         status: FromQuery[str | None] = None,
         limit: Limit = 50,
         min_position: Position = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> list[RemediationPlanSummary]:
         query = ListRemediationPlansQuery(
             drift_run_id=drift_run_id,
@@ -190,7 +191,7 @@ class RemediationController(Controller):
         state: State,
         min_position: Position = None,
         wait: Wait = 0.0,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> RemediationPlanView:
         query = GetRemediationPlanQuery(plan_id=plan_id, min_position=min_position)
         async with read_models_of(state, as_of) as read:

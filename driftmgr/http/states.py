@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from driftmgr.adapters.terraform.backends import SourcePolicy
 from driftmgr.adapters.terraform.discovery import DiscoveryError, DiscoveryResult, discover
@@ -25,7 +25,7 @@ from driftmgr.domain.state_analysis import (
 from driftmgr.domain.state_compare import StateComparison
 from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, read_models_of, services_of
-from driftmgr.http.limits import Limit, Offset, Position, blocking_pool_of
+from driftmgr.http.limits import AsOf, Limit, Offset, Position, blocking_pool_of
 from driftmgr.queries.state_files import (
     CompareStatesQuery,
     GetStateAnalysisQuery,
@@ -46,6 +46,15 @@ from driftmgr.queries.state_files import (
 __all__ = ["DiscoverStateFiles", "StatesController"]
 
 GRAPH_MEDIA_TYPES = {"dot": "text/vnd.graphviz", "mermaid": "text/plain", "json": MediaType.JSON}
+#: ``STATE_ID`` or ``STATE_ID@SERIAL`` (a serial the databases can store).
+StateVersionRef = Annotated[
+    str,
+    QueryParameter(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        r"(@[0-9]{1,18})?$",
+        description="A state's id, for its current version, or STATE_ID@SERIAL",
+    ),
+]
 
 
 class DiscoverStateFiles(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,7 +88,7 @@ class StatesController(Controller):
         backend: FromQuery[str | None] = None,
         limit: Limit = 1000,
         offset: Offset = 0,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> list[StateFileSummary]:
         query = ListStateFilesQuery(
             min_position=min_position,
@@ -94,6 +103,7 @@ class StatesController(Controller):
         permission="command",
         status_code=202,
         summary="Import state sources (ImportState); 503 while the server reads many already",
+        refusals=(502, 503),
     )
     async def import_state(
         self, data: JSONBody[ImportState], state: State, request: Request[Any, Any, Any]
@@ -124,6 +134,7 @@ class StatesController(Controller):
         permission="command",
         status_code=200,
         summary="Find the state files and backends a directory tree refers to",
+        refusals=(503,),
     )
     async def discover(self, data: JSONBody[DiscoverStateFiles], state: State) -> DiscoveryResult:
         policy = services_of(state).backend.source_policy
@@ -142,18 +153,23 @@ class StatesController(Controller):
         state: State,
         ids: FromQuery[list[UUID] | None] = None,
         min_position: Position = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> AnalysisTotals:
         query = GetStateTotalsQuery(state_ids=ids, min_position=min_position)
         async with read_models_of(state, as_of) as read:
             return await get_state_totals(read, query)
 
-    @get("/compare", permission="read", summary="Compare two state versions (CompareStatesQuery)")
+    @get(
+        "/compare",
+        permission="read",
+        summary="Compare two state versions (CompareStatesQuery)",
+        refusals=(404,),
+    )
     async def compare(
         self,
         state: State,
-        a: FromQuery[str],
-        b: FromQuery[str],
+        a: StateVersionRef,
+        b: StateVersionRef,
         min_position: Position = None,
     ) -> StateComparison:
         services = services_of(state)
@@ -172,7 +188,7 @@ class StatesController(Controller):
         state_id: FromPath[UUID],
         state: State,
         min_position: Position = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> StateFileView:
         blobs = services_of(state).backend.blobs
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
@@ -189,7 +205,7 @@ class StatesController(Controller):
         state_id: FromPath[UUID],
         state: State,
         min_position: Position = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> list[StateVersionView]:
         blobs = services_of(state).backend.blobs
         query = GetStateFileQuery(state_id=state_id, min_position=min_position)
@@ -206,7 +222,7 @@ class StatesController(Controller):
         state_id: FromPath[UUID],
         state: State,
         min_position: Position = None,
-        as_of: FromQuery[str | None] = None,
+        as_of: AsOf = None,
     ) -> StateAnalysis:
         query = GetStateAnalysisQuery(state_id=state_id, min_position=min_position)
         async with read_models_of(state, as_of) as read:
@@ -216,6 +232,7 @@ class StatesController(Controller):
         "/{state_id:uuid}/graph",
         permission="read",
         summary="The dependency graph as Graphviz DOT, Mermaid or JSON",
+        media_types=tuple(GRAPH_MEDIA_TYPES.values()),
     )
     async def graph(
         self,

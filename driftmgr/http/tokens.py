@@ -23,6 +23,7 @@ from driftmgr.commands.tokens import (
     revoke_token,
 )
 from driftmgr.http.context import cause_of, services_of
+from driftmgr.http.limits import Position
 from driftmgr.queries.tokens import ListTokensQuery, TokenView, list_tokens
 
 __all__ = ["TokensController"]
@@ -36,7 +37,12 @@ class TokensController(Controller):
     path = "/api/v1/tokens"
     tags = ["access"]
 
-    @post(status_code=201, permission="admin", summary="Issue an API token (CreateToken)")
+    @post(
+        status_code=201,
+        permission="admin",
+        summary="Issue an API token (CreateToken)",
+        refusals=(503,),
+    )
     async def create(
         self, data: JSONBody[CreateToken], state: State, request: Request[Any, Any, Any]
     ) -> IssuedToken:
@@ -53,7 +59,7 @@ class TokensController(Controller):
         self,
         state: State,
         include_revoked: FromQuery[bool] = False,
-        min_position: FromQuery[int | None] = None,
+        min_position: Position = None,
     ) -> list[TokenView]:
         query = ListTokensQuery(min_position=min_position, include_revoked=include_revoked)
         return await list_tokens(services_of(state).read, query)
@@ -63,6 +69,7 @@ class TokensController(Controller):
         status_code=202,
         permission="admin",
         summary="Revoke an API token (RevokeToken)",
+        refusals=(503,),
     )
     async def revoke(
         self,

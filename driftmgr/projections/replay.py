@@ -27,7 +27,7 @@ from driftmgr.adapters.eventstore.signals import PositionSignal
 from driftmgr.projections.base import Projection
 from driftmgr.projections.runner import ProjectionRunner
 
-__all__ = ["VIEWS_FILE", "AsOf", "InvalidAsOf", "ReplayCache", "replay"]
+__all__ = ["VIEWS_FILE", "AsOf", "InvalidAsOf", "NoSuchMoment", "ReplayCache", "replay"]
 
 #: The name of the views database inside a replay's folder.
 VIEWS_FILE = "views.sqlite3"
@@ -35,6 +35,11 @@ VIEWS_FILE = "views.sqlite3"
 
 class InvalidAsOf(ValueError):
     """An ``as_of`` that names no moment of the log; the message is one line."""
+
+
+class NoSuchMoment(InvalidAsOf):
+    """A well-formed ``as_of`` the log has no moment for: before its first event, after its
+    newest, or an empty log (an HTTP 404, where a malformed one is a 400)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,13 @@ class AsOf:
                 f"as_of {text!r} is neither a log position (a whole number) "
                 "nor an ISO-8601 time such as 2026-01-31T12:00:00Z"
             ) from None
-        return cls(time=moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        try:
+            moment.astimezone(UTC)  # as comparing it with the log's times will
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+            extreme = datetime.min if moment.year == 1 else datetime.max
+            moment = extreme.replace(tzinfo=UTC)
+        return cls(time=moment)
 
     def __str__(self) -> str:
         return str(self.position) if self.time is None else self.time.isoformat()
@@ -67,20 +78,20 @@ class AsOf:
         head = app.recorder.max_notification_id() or 0
         first = _at_or_after(app, 1)
         if first is None:
-            raise InvalidAsOf(f"as_of {self}: the event log is empty")
+            raise NoSuchMoment(f"as_of {self}: the event log is empty")
         if self.time is None:
             position = self.position or 0
             if position < first.id:
-                raise InvalidAsOf(
+                raise NoSuchMoment(
                     f"as_of position {position} is before the first event (position {first.id})"
                 )
             if position > head:
-                raise InvalidAsOf(
+                raise NoSuchMoment(
                     f"as_of position {position} is beyond the newest event (position {head})"
                 )
             return position
         if _timestamp(app, first) > self.time:
-            raise InvalidAsOf(
+            raise NoSuchMoment(
                 f"as_of {self} is before the first event ({_timestamp(app, first).isoformat()})"
             )
         return _last_at_or_before(app, self.time, first.id, head)

@@ -15,7 +15,8 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from driftmgr.adapters.eventstore.signals import PositionSignal
-from driftmgr.projections.replay import AsOf, InvalidAsOf, ReplayCache
+from driftmgr.errors import Conflict
+from driftmgr.projections.replay import AsOf, ReplayCache
 from driftmgr.queries.base import ReadModels, create_sqlite_read_engine
 
 __all__ = ["PastReadModels", "read_as_of"]
@@ -35,7 +36,7 @@ class PastReadModels(ReadModels):
 
     async def wait_for(self, min_position: int | None, timeout: float | None = None) -> None:
         if min_position and min_position > self.position_at:
-            raise InvalidAsOf(
+            raise Conflict(
                 f"min_position {min_position} is after the as_of position {self.position_at}"
             )
 

@@ -40,6 +40,7 @@ __all__ = [
     "BadAuditFilter",
     "GetAuditLogQuery",
     "known_aggregate_types",
+    "known_event_types",
 ]
 
 #: Most events one page answers.
@@ -136,6 +137,12 @@ def _index() -> _Index:
 
 def known_aggregate_types() -> list[str]:
     return sorted(_index().concrete)
+
+
+def known_event_types() -> list[str]:
+    """Every ``event_type`` filter that names events: ``Event`` and ``AggregateType.Event``."""
+    pairs = _index().topics
+    return sorted({e for _, e in pairs} | {f"{a}.{e}" for a, e in pairs})
 
 
 def _known_events(aggregate_type: str | None) -> list[str]:

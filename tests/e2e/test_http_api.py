@@ -153,11 +153,11 @@ def test_errors_are_problem_json_with_a_status_that_says_what_went_wrong(
     missing = client.get("/api/v1/drift-runs/00000000-0000-0000-0000-000000000000/report")
     assert missing.status_code == 404
 
-    services.read.default_wait = 0.2
-    behind = client.get(
+    # A position no command returned (beyond the log) is refused at once, not waited for.
+    beyond = client.get(
         "/api/v1/drift-runs/00000000-0000-0000-0000-000000000000", params={"min_position": 10**9}
     )
-    assert behind.status_code == 503 and behind.headers["retry-after"] == "1"
+    assert beyond.status_code == 409 and "beyond the newest event" in beyond.json()["detail"]
     assert services.backend.app.position() == start  # nothing above recorded anything
 
 

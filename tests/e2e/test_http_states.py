@@ -98,7 +98,7 @@ def test_state_errors_are_problem_json(client: TestClient[Any], tmp_path: Path) 
     outside = client.post("/api/v1/states/discover", json={"path": "/no/such/dir"})
     assert outside.status_code == 422 and "DRIFTMGR_STATE_ROOTS" in outside.json()["detail"]
     bad_ref = client.get("/api/v1/states/compare", params={"a": "x", "b": "y"})
-    assert bad_ref.status_code == 422 and "STATE_ID@SERIAL" in bad_ref.json()["detail"]
+    assert bad_ref.status_code == 400 and "STATE_ID@SERIAL" in bad_ref.json()["detail"]
     unknown = client.get("/api/v1/states/00000000-0000-0000-0000-000000000001/analysis")
     assert unknown.status_code == 404
     bad_glob = client.post(
