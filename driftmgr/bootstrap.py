@@ -18,7 +18,9 @@ from driftmgr.commands.application import DriftmgrApplication
 from driftmgr.commands.backend import Backend, ProviderRegistry, utc_now
 from driftmgr.commands.ports import StateWriter, TerraformTool
 from driftmgr.commands.remediation import required_severity
+from driftmgr.events.bus import EventBus
 from driftmgr.jobs.queue import JobQueue
+from driftmgr.jobs.scheduler import Scheduler
 from driftmgr.jobs.worker import Worker
 from driftmgr.projections.base import Projection
 from driftmgr.projections.discoveries import DiscoveriesProjection
@@ -27,6 +29,7 @@ from driftmgr.projections.jobs import JobsProjection
 from driftmgr.projections.remediation_plans import RemediationPlansProjection
 from driftmgr.projections.replay import ReplayCache
 from driftmgr.projections.runner import ProjectionRunner
+from driftmgr.projections.schedules import SchedulesProjection
 from driftmgr.projections.state_files import StateFilesProjection
 from driftmgr.projections.tokens import TokensProjection
 from driftmgr.queries.base import ReadModels, create_read_engine
@@ -108,6 +111,7 @@ def read_model_projections(blobs: BlobStore) -> Sequence[Projection]:
         DriftReportsProjection(blobs),
         RemediationPlansProjection(),
         TokensProjection(),
+        SchedulesProjection(),
     ]
 
 
@@ -117,9 +121,13 @@ class Services:
     backend: Backend
     projections: ProjectionRunner
     worker: Worker
+    scheduler: Scheduler
+    """Fires due schedules; one per process, like the worker (driftmgr/jobs/scheduler.py)."""
     read: ReadModels
     replays: ReplayCache
     """The read models at past moments (``as_of`` queries), replayed on demand."""
+    events: EventBus
+    """In-process subscribers to the log (``subscribe_to_type``; driftmgr/events/bus.py)."""
 
     @property
     def notices(self) -> tuple[str, ...]:
@@ -131,8 +139,12 @@ class Services:
         """Run projections and the worker in background threads."""
         self.projections.start()
         self.worker.start()
+        self.scheduler.start()
+        self.events.start()
 
     def stop(self) -> None:
+        self.scheduler.stop()
+        self.events.stop()
         self.worker.stop()
         self.projections.stop()
 
@@ -158,10 +170,12 @@ def bootstrap(
     remediators: Mapping[str, Remediator] | None = None,
     state_writer: StateWriter | None = None,
     terraform: TerraformTool | None = None,
+    scheduler_poll_seconds: float | None = 5.0,
 ) -> Services:
     """Every part, wired. ``source_policy`` decides what state sources commands may read; by
     default a server's (:meth:`SourcePolicy.server`: only the operator's roots and hosts). The
-    in-process CLI passes :meth:`SourcePolicy.local`: its user's own files and network."""
+    in-process CLI passes :meth:`SourcePolicy.local`: its user's own files and network.
+    ``scheduler_poll_seconds`` None: this process fires no schedules (the in-process CLI)."""
     policy = source_policy if source_policy is not None else SourcePolicy.server(settings)
     app = DriftmgrApplication(settings)
     blobs = BlobStore(create_sql_engine(settings, database="events"), cipher=app.mapper.cipher)
@@ -202,6 +216,8 @@ def bootstrap(
         backend=backend,
         projections=projections,
         worker=worker,
+        scheduler=Scheduler(backend, views, name=worker.name, poll_seconds=scheduler_poll_seconds),
         read=read,
         replays=replays,
+        events=EventBus(app, views, log_signal=app.log_signal),
     )

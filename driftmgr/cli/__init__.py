@@ -21,9 +21,12 @@ from driftmgr.cli.api import EXIT_ERROR, CliError
 from driftmgr.cli.audit import add_audit_commands
 from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
+from driftmgr.cli.driftignore import add_gen_driftignore_command
 from driftmgr.cli.logs import LOG_FORMATS, configure_logging
 from driftmgr.cli.providers import add_providers_command
 from driftmgr.cli.remediate import add_remediate_commands
+from driftmgr.cli.report_output import REPORT_FORMATS, add_report_output_options
+from driftmgr.cli.schedule import add_schedule_commands
 from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
 from driftmgr.cli.state import add_state_commands
 from driftmgr.cli.terminal import safe
@@ -34,7 +37,9 @@ __all__ = ["main"]
 log = logging.getLogger("driftmgr.cli")
 
 
-def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
+def _common_options(
+    *, defaults: bool, outputs: Sequence[str] = ("table", "json")
+) -> argparse.ArgumentParser:
     """Options accepted before and after the command name.
 
     Only the top-level copy carries defaults: a subcommand's default would otherwise
@@ -51,7 +56,7 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
         help="driftmgr server to talk to (default: run in-process on the "
         "embedded store; env DRIFTMGR_API_URL)",
     )
-    common.add_argument("--output", "-o", choices=["table", "json"], default=default("table"))
+    common.add_argument("--output", "-o", choices=outputs, default=default("table"))
     common.add_argument(
         "--verbose", "-v", action="store_true", default=default(False), help="log to stderr"
     )
@@ -114,9 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     drift = sub.add_parser("drift", help="drift detection").add_subparsers(
         dest="drift_command", required=True, metavar="COMMAND"
     )
+    # Commands that print a drift report also offer the CI formats (docs/ci.md).
+    report_common = _common_options(defaults=False, outputs=REPORT_FORMATS)
     detect = drift.add_parser(
-        "detect", parents=[common], help="compare states with the cloud and print the report"
+        "detect", parents=[report_common], help="compare states with the cloud and print the report"
     )
+    add_report_output_options(detect)
     detect.add_argument(
         "--state",
         action="append",
@@ -146,11 +154,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     scope_arguments(detect)
     detect.set_defaults(func=cmd_drift_detect)
-    report = drift.add_parser("report", parents=[common], help="print a drift run's report")
+    report = drift.add_parser("report", parents=[report_common], help="print a drift run's report")
+    add_report_output_options(report)
     report.add_argument("run_id")
     add_as_of_option(report)
     report.set_defaults(func=cmd_drift_report)
 
+    add_schedule_commands(sub, common)
+    add_gen_driftignore_command(sub, common)
     add_remediate_commands(sub, common)
     add_audit_commands(sub, common)
 

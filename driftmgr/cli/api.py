@@ -191,7 +191,8 @@ def _in_process_api(actor: str) -> Iterator[Api]:
 
     settings = Settings.from_env()
     # The local user's own files and network, as they could read them without driftmgr.
-    services = bootstrap(settings, source_policy=SourcePolicy.local())
+    # Schedules are fired by servers (`driftmgr serve`), not by each CLI invocation.
+    services = bootstrap(settings, source_policy=SourcePolicy.local(), scheduler_poll_seconds=None)
     print_warnings(services.notices)
     try:
         app = create_app(services, auth=LocalTrust(actor=actor), contract=False)

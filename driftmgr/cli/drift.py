@@ -19,7 +19,9 @@ from driftmgr.cli.api import (
     cancel_on_interrupt,
     connect,
 )
-from driftmgr.cli.output import print_json, render_report, report_exit_code, table
+from driftmgr.cli.formats import RENDERERS
+from driftmgr.cli.output import json_text, print_json, render_report, report_exit_code, table
+from driftmgr.cli.report_output import write_output
 from driftmgr.cli.state import state_inputs
 from driftmgr.cli.terminal import safe
 
@@ -162,7 +164,7 @@ def cmd_drift_detect(args: argparse.Namespace) -> int:
         print(f"timing: {phases}", file=sys.stderr)
         for line in breakdown:
             print(f"timing: {line}", file=sys.stderr)
-    return _show_report(report, args.output)
+    return _show_report(report, args.output, args.out)
 
 
 class _Phases:
@@ -227,14 +229,14 @@ def cmd_drift_report(args: argparse.Namespace) -> int:
         raise CliError(f"{args.run_id!r} is not a drift run id (a UUID)") from None
     with connect(args) as api:
         report = api.query(f"/api/v1/drift-runs/{run_id}/report", as_of=args.as_of)
-    return _show_report(report, args.output)
+    return _show_report(report, args.output, args.out)
 
 
-def _show_report(report: dict[str, Any], output: str) -> int:
+def _show_report(report: dict[str, Any], output: str, out: str | None = None) -> int:
     if output == "json":
-        print_json(report)  # it says its status; a script reads that
-    elif report["status"] == "completed":
-        print(render_report(report))  # a table of an unfinished run would read as a result
+        write_output(json_text(report), out)  # it says its status; a script reads that
+    elif report["status"] == "completed":  # any other rendering would read as a result
+        write_output(RENDERERS.get(output, _table)(report), out)
     if report["status"] == "failed":
         raise CliError(f"drift run {report['run_id']} failed: {report.get('error')}")
     if report["status"] == "cancelled":
@@ -242,3 +244,7 @@ def _show_report(report: dict[str, Any], output: str) -> int:
     if report["status"] != "completed":
         raise CliError(f"drift run {report['run_id']} is {report['status']}, not completed yet")
     return report_exit_code(report)
+
+
+def _table(report: dict[str, Any]) -> str:
+    return render_report(report) + "\n"

@@ -15,12 +15,25 @@ import msgspec
 from driftmgr.cli.api import EXIT_DRIFT, EXIT_OK, EXIT_UNOBSERVED
 from driftmgr.cli.terminal import safe, safe_json
 
-__all__ = ["change_text", "print_json", "render_report", "report_exit_code", "short", "table"]
+__all__ = [
+    "change_text",
+    "json_text",
+    "print_json",
+    "render_report",
+    "report_exit_code",
+    "short",
+    "table",
+]
+
+
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON, one trailing newline, harmless on a terminal."""
+    text = msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
+    return safe_json(text) + "\n"
 
 
 def print_json(value: Any) -> None:
-    text = msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
-    sys.stdout.write(safe_json(text) + "\n")
+    sys.stdout.write(json_text(value))
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:

@@ -12,6 +12,8 @@ from driftmgr.cli.api import EXIT_OK, CliError, print_warnings
 
 if TYPE_CHECKING:
     import socket
+    from collections.abc import Callable
+    from types import FrameType
 
     from driftmgr.settings import Settings
 
@@ -27,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from driftmgr.cli.logs import console_line
     from driftmgr.http.app import create_app
     from driftmgr.http.auth import ServerAuth, is_loopback, serve_hosts
+    from driftmgr.http.events import close_streams
     from driftmgr.http.oidc import OidcVerifier
     from driftmgr.settings import Settings
 
@@ -77,13 +80,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors_origins=settings.cors_origins,
     )
     try:
+        app = create_app(services, auth=auth, on_started=announce)
         config = uvicorn.Config(
-            create_app(services, auth=auth, on_started=announce),
+            app,
             log_level="info" if args.verbose else "warning",
             # JSON: uvicorn's loggers go through ours instead of its own text handlers.
             log_config=None if log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
-        uvicorn.Server(config).run(sockets=[sock])
+        _server_class()(config, on_exit=lambda: close_streams(app.state)).run(sockets=[sock])
     except _Terminated:
         pass
     finally:
@@ -137,6 +141,24 @@ def _has_active_token(settings: Settings) -> bool:
 
 class _Terminated(Exception):
     pass
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn, ending live event streams as soon as it is asked to stop: it waits for
+        open connections before the app's own shutdown, and a stream would never end."""
+
+        def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+            super().__init__(config)
+            self._on_exit = on_exit
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            self._on_exit()
+            super().handle_exit(sig, frame)
+
+    return Server
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -14,7 +14,7 @@ from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.state_file import StateFile
 from driftmgr.errors import Conflict, InvalidCommand
 
-__all__ = ["DetectDrift", "StateInput", "detect_drift"]
+__all__ = ["DetectDrift", "StateInput", "detect_drift", "request_drift"]
 
 
 class StateInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,6 +47,16 @@ class DetectDrift(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accepted:
+    run, staged = request_drift(backend, command, cause)
+    # The imports and the request are one transaction: all recorded, or none.
+    return Accepted(id=run.id, position=backend.app.record(*staged, run))
+
+
+def request_drift(
+    backend: Backend, command: DetectDrift, cause: Cause
+) -> tuple[DriftRun, list[StateFile]]:
+    """The drift run and the state imports it needs, checked but not saved: the caller
+    saves them together (with a schedule's firing, for one)."""
     provider = backend.providers.get(command.provider, account_roles=command.account_roles)
     backend.providers.check_types(provider, command.resource_types)
     prepared = {
@@ -76,6 +86,4 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
     except DomainError as e:
         raise InvalidCommand(str(e)) from None
     provider.check_access(run.regions[0] if run.regions else None)
-    staged = [stage_import(backend, p, cause) for p in prepared.values()]
-    # The imports and the request are one transaction: all recorded, or none.
-    return Accepted(id=run.id, position=backend.app.record(*staged, run))
+    return run, [stage_import(backend, p, cause) for p in prepared.values()]

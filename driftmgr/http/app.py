@@ -22,10 +22,12 @@ from driftmgr.http.contract import check_min_position, complete_contract
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
+from driftmgr.http.events import STREAMS_KEY, EventsController, LiveStreams, events_socket
 from driftmgr.http.limits import BlockingPool, body_limit, check_json_depth
 from driftmgr.http.observed import instrument
 from driftmgr.http.providers import providers
 from driftmgr.http.remediation import RemediationController
+from driftmgr.http.schedules import SchedulesController
 from driftmgr.http.states import StatesController
 from driftmgr.http.tokens import TokensController
 
@@ -149,14 +151,23 @@ def create_app(
             DiscoveriesController,
             ResourcesController,
             DriftRunsController,
+            SchedulesController,
             RemediationController,
             TokensController,
             AuditController,
+            EventsController,
+            events_socket,
             *extra_routes,
         ],
         guards=[auth_guard(auth)],
         cors_config=cors,
-        state=State({"services": services, "blocking_pool": BlockingPool()}),
+        state=State(
+            {
+                "services": services,
+                "blocking_pool": BlockingPool(),
+                STREAMS_KEY: LiveStreams(),  # live event streams, closed when `serve` stops
+            }
+        ),
         before_request=before_request,
         # States travel in command bodies: the body limit follows DRIFTMGR_MAX_STATE_BYTES
         # (litestar's own default, 10 MB, would refuse states ADR 0002 plans for).

@@ -33,7 +33,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.handlers.base import BaseRouteHandler
-from litestar.routes import HTTPRoute
+from litestar.routes import HTTPRoute, WebSocketRoute
 from litestar.types import Guard
 
 from driftmgr.domain.api_token import TOKEN_PREFIX
@@ -140,16 +140,21 @@ def check_declared(app: Litestar) -> None:
     routing, by the CORS middleware, for the configured origins only.)
     """
     for route in app.routes:
-        if not isinstance(route, HTTPRoute):
-            raise TypeError(f"{route.path}: only HTTP routes are expected")
-        for handler in route.route_handlers:
-            if handler.http_methods == {"OPTIONS"} and handler.handler_name == "options_handler":
+        if isinstance(route, WebSocketRoute):  # live events (http/events.py)
+            handlers: list[BaseRouteHandler] = [route.route_handler]
+        elif isinstance(route, HTTPRoute):
+            handlers = list(route.route_handlers)
+        else:
+            raise TypeError(f"{route.path}: only HTTP and WebSocket routes are expected")
+        for handler in handlers:
+            methods: set[str] = getattr(handler, "http_methods", {"WEBSOCKET"})
+            if methods == {"OPTIONS"} and handler.handler_name == "options_handler":
                 handler.opt.setdefault(PERMISSION_KEY, "read")
             declared = handler.opt.get(PERMISSION_KEY)
             if declared not in _ROUTE_PERMISSIONS:
-                methods = ",".join(sorted(handler.http_methods))
+                verbs = ",".join(sorted(methods))
                 raise TypeError(
-                    f"route {methods} {route.path} ({handler.handler_name}) declares "
+                    f"route {verbs} {route.path} ({handler.handler_name}) declares "
                     f"permission={declared!r}; declare one of {sorted(_ROUTE_PERMISSIONS)}"
                 )
 

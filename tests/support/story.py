@@ -34,6 +34,7 @@ from driftmgr.commands.remediation import (
     start_remediation,
 )
 from driftmgr.commands.runs import CancelRun, cancel_run
+from driftmgr.commands.schedules import AddSchedule, RemoveSchedule, add_schedule, remove_schedule
 from driftmgr.commands.state import ImportState, UntrackState, import_state, untrack_state
 from driftmgr.commands.tokens import CreateToken, RevokeToken, create_token, revoke_token
 from driftmgr.domain.base import Cause
@@ -133,6 +134,17 @@ class Story:
         revoke_token(backend, RevokeToken(token=str(issued.id), reason="rotated"), ALICE)
         self.settle()
 
+    def scheduled(self) -> None:
+        """A schedule fires its first period (a drift run), then is removed."""
+        backend = self.services.backend
+        detect = DetectDrift(provider="aws", state_ids=[StateFile.create_id(SOURCE)])
+        added = add_schedule(backend, AddSchedule(every_seconds=3600, detect=detect), ALICE)
+        self.services.projections.catch_up()
+        self.services.scheduler.run_due()
+        self.settle()
+        remove_schedule(backend, RemoveSchedule(schedule_id=added.id), BOB)
+        self.settle()
+
     def discover(self) -> UUID:
         command = StartDiscovery(provider="aws", regions=["us-east-1"])
         accepted = start_discovery(self.services.backend, command, ALICE)
@@ -214,6 +226,7 @@ class Story:
         self.untrack_and_reimport()
         self.failed_and_aborted_actions()
         self.cancelled_while_running()
+        self.scheduled()
         return self.settle()
 
     # --- the two halves used by the replay acceptance test ---------------------------------

@@ -20,7 +20,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar import Litestar, get
-from litestar.routes import HTTPRoute
+from litestar.routes import HTTPRoute, WebSocketRoute
 from litestar.testing import TestClient
 
 from driftmgr.bootstrap import Services, bootstrap
@@ -92,6 +92,8 @@ def declared_permissions(app: Litestar) -> dict[tuple[str, str], str]:
     """(METHOD, OpenAPI path) → the permission the handler declares."""
     found = {}
     for route in app.routes:
+        if isinstance(route, WebSocketRoute):  # not in OpenAPI: test_event_streams.py
+            continue
         assert isinstance(route, HTTPRoute)
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
         for handler in route.route_handlers:
@@ -120,7 +122,9 @@ def operations(client: TestClient[Any], admin: str) -> list[tuple[str, str, str]
 def call(client: TestClient[Any], method: str, path: str, **headers: str) -> Any:
     concrete = re.sub(r"\{\w+\}", str(uuid4()), path)
     if method == "GET":
-        return client.get(concrete, headers=headers)
+        # A live stream would never end: only what the log holds now.
+        live = {"follow": "false"} if concrete == "/api/v1/events" else None
+        return client.get(concrete, headers=headers, params=live)
     return client.request(method, concrete, content=b"{}", headers={**JSON, **headers})
 
 

@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 from driftmgr.bootstrap import Services, bootstrap
 from driftmgr.commands.drift import DetectDrift, StateInput, detect_drift
 from driftmgr.commands.remediation import CreateRemediationPlan, create_remediation_plan
+from driftmgr.commands.schedules import AddSchedule, add_schedule
 from driftmgr.commands.state import ImportState, import_state
 from driftmgr.commands.tokens import CreateToken, RevokeToken, create_token, revoke_token
 from driftmgr.domain.base import Cause
+from driftmgr.domain.state_file import StateFile
 from driftmgr.errors import InvalidCommand
 from driftmgr.projections.runner import ConcurrentProjectionError
 from driftmgr.settings import Settings
@@ -38,6 +40,7 @@ VIEW_TABLES = [
     "remediation_plan_views",
     "remediation_plan_events",
     "api_tokens",
+    "schedules",
 ]
 
 
@@ -70,6 +73,20 @@ def record_a_drift_check(services: Services, cidr: str = "10.1.0.0/16") -> None:
     )
     services.projections.catch_up()
     services.worker.run_pending()
+    services.projections.catch_up()
+    # A schedule of the same check, so that the schedules view has a row too.
+    add_schedule(
+        services.backend,
+        AddSchedule(
+            every_seconds=3600,
+            detect=DetectDrift(
+                provider="aws",
+                regions=["us-east-1"],
+                state_ids=[StateFile.create_id("tfstate:///s.tfstate")],
+            ),
+        ),
+        CAUSE,
+    )
     services.projections.catch_up()
     with contextlib.suppress(InvalidCommand):  # nothing to remediate when nothing drifted
         create_remediation_plan(

@@ -1,0 +1,1 @@
+"""In-process subscriptions to the event log (see :mod:`driftmgr.events.bus`)."""
