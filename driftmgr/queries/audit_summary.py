@@ -61,6 +61,14 @@ def _state_imported(i: str, p: Payload) -> str:
     return line + (f"; flags: {', '.join(map(str, flags))}" if flags else "")
 
 
+def _every(seconds: Any) -> str:
+    value = float(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if value >= size and value % size == 0:
+            return f"{int(value // size)}{unit}"
+    return f"{value:g}s"
+
+
 def _drift_requested(i: str, p: Payload) -> str:
     states = len(p.get("state_ids") or [])
     regions = ", ".join(p.get("regions") or []) or "every region"
@@ -170,6 +178,21 @@ _RULES: dict[str, dict[str, _Rule]] = {
         "Requested": lambda i, p: (
             f"queued remediation job {i} ({p.get('mode')}) for plan {short_id(p.get('plan_id'))}"
         ),
+    },
+    "Schedule": {
+        "Created": lambda i, p: (
+            f"scheduled a drift run on {(p.get('command') or {}).get('provider')} "
+            f"every {_every(p.get('every_seconds'))} ({i})"
+        ),
+        "Fired": lambda i, p: (
+            f"fired period {p.get('period')} of schedule {i}: "
+            + (
+                f"drift run {short_id(p.get('drift_run_id'))}"
+                if p.get("drift_run_id")
+                else f"no run{_why(p.get('error'))}"
+            )
+        ),
+        "Removed": lambda i, p: f"removed schedule {i}",
     },
     "CancellationRequest": {
         "Requested": lambda i, p: f"asked to cancel run {short_id(p.get('run_id'))}",
