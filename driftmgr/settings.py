@@ -246,15 +246,18 @@ _KIND_STRATEGIES = {
 
 
 def _lease_seconds(env: Mapping[str, str]) -> float:
-    text = env.get("DRIFTMGR_JOB_LEASE_SECONDS") or "30"
+    return _seconds(env, "DRIFTMGR_JOB_LEASE_SECONDS", 30.0)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number of seconds from 1 to 86400 (a day) from ``name``, or ``default``."""
+    text = env.get(name) or str(default)
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
     if not 1 <= value <= 86400:  # also refuses nan and inf
-        raise ConfigurationError(
-            f"DRIFTMGR_JOB_LEASE_SECONDS: {text!r} is not a number of seconds from 1 to 86400"
-        )
+        raise ConfigurationError(f"{name}: {text!r} is not a number of seconds from 1 to 86400")
     return value
 
 
@@ -270,16 +273,7 @@ def max_state_bytes_from(env: Mapping[str, str]) -> int:
 
 
 def fetch_deadline_from(env: Mapping[str, str]) -> float:
-    text = env.get("DRIFTMGR_FETCH_DEADLINE") or str(DEFAULT_FETCH_DEADLINE)
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 1 <= value <= 86400:  # also refuses nan and inf
-        raise ConfigurationError(
-            f"DRIFTMGR_FETCH_DEADLINE: {text!r} is not a number of seconds from 1 to 86400"
-        )
-    return value
+    return _seconds(env, "DRIFTMGR_FETCH_DEADLINE", DEFAULT_FETCH_DEADLINE)
 
 
 def _ready_max_lag(env: Mapping[str, str]) -> int:

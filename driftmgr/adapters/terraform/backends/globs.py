@@ -126,12 +126,12 @@ class KeyGlob:
 
     def _closure(self, states: set[int]) -> set[int]:
         """Add the states reached by letting each ``**`` match no segment."""
-        todo = list(states)
-        while todo:
-            i = todo.pop()
+        pending = list(states)
+        while pending:
+            i = pending.pop()
             if i < len(self._parts) and self._parts[i] == _ANY_SEGMENTS and i + 1 not in states:
                 states.add(i + 1)
-                todo.append(i + 1)
+                pending.append(i + 1)
         return states
 
     def __repr__(self) -> str:

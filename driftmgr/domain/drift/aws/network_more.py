@@ -16,14 +16,10 @@ from typing import Any
 
 import msgspec
 
-from driftmgr.domain.drift.aws._common import aws, default_of, strings
+from driftmgr.domain.drift.aws._common import aws, default_of, strings, truthy
 from driftmgr.domain.drift.rules import CloudContext, Key, TypeRules, rules_for
 
 __all__ = ["network_interface_parent"]
-
-
-def _flag(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 _DEFAULT_DHCP_SERVERS = ["AmazonProvidedDNS"]
@@ -34,7 +30,7 @@ def _service_interface(a: Mapping[str, Any], c: CloudContext) -> bool:
     # Interfaces AWS services create and manage (load balancers, NAT gateways, endpoints,
     # Lambda): requester-managed, or of a type other than a plain "interface".
     interface_type = str(a.get("interface_type") or "interface")
-    return _flag(a.get("requester_managed")) or interface_type != "interface"
+    return truthy(a.get("requester_managed")) or interface_type != "interface"
 
 
 def _default_dhcp_options(a: Mapping[str, Any], c: CloudContext) -> bool:
@@ -57,7 +53,7 @@ def network_interface_parent(attributes: Mapping[str, Any]) -> Key | None:
             continue
         index = attachment.get("device_index")
         primary = index is not None and str(index) == "0"
-        if primary or _flag(attributes.get("delete_on_termination")):
+        if primary or truthy(attributes.get("delete_on_termination")):
             return ("aws_instance", str(attachment["instance"]))
     return None
 

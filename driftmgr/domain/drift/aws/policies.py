@@ -13,21 +13,13 @@ state id is the bare name, unique only within its log group).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from driftmgr.domain.drift.aws._common import aws, no_attribute
+from driftmgr.domain.drift.aws._common import aws, no_attribute, strings
 from driftmgr.domain.drift.rules import Key, TypeRules
 
 __all__ = ["metric_filter_identity", "user_group_membership_import_id"]
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value] if value else []
-    if isinstance(value, Iterable) and not isinstance(value, Mapping):
-        return [str(v) for v in value if v not in (None, "")]
-    return []
 
 
 # --- IAM ------------------------------------------------------------------------------------
@@ -41,7 +33,7 @@ def _membership_identity(attributes: Mapping[str, Any]) -> str | None:
 def user_group_membership_import_id(identity: str, attributes: Mapping[str, Any]) -> str | None:
     """``user/group1/group2…`` (``resourceUserGroupMembershipImport``)."""
     user = attributes.get("user") or identity
-    groups = sorted(_strings(attributes.get("groups")))
+    groups = sorted(strings(attributes.get("groups")))
     return "/".join([str(user), *groups]) if user and groups else None
 
 
