@@ -323,7 +323,8 @@ class _LogWriter:
         # DetectDrift: import one state and request the run in one transaction.
         source = self.sources[cycle % len(self.sources)]
         [prepared] = prepare_states(source, self._state_body(source), policy=backend.source_policy)
-        state = stage_import(backend, prepared, cause)
+        staged = stage_import(backend, prepared, cause)
+        state = staged.state
         regions = self.rng.sample(self.regions, 3)
         run = DriftRun.request(
             state_ids=[state.id],
@@ -332,7 +333,7 @@ class _LogWriter:
             resource_types=list(self.types),
             cause=cause,
         )
-        self._record(state, run)
+        self._record(*staged.aggregates, run)
         # The drift job: start, take an inventory, compare, store the report.
         run.start(worker="worker-1", cause=cause)
         self._record(run)

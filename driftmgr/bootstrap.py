@@ -11,14 +11,18 @@ from typing import Any
 
 from driftmgr.adapters.eventstore.blobs import BlobStore
 from driftmgr.adapters.eventstore.config import create_sql_engine, log_key
-from driftmgr.adapters.eventstore.signals import signal_for
+from driftmgr.adapters.eventstore.leadership import leadership_for
+from driftmgr.adapters.eventstore.signals import PositionSignal, signal_for
+from driftmgr.adapters.eventstore.wakeups import PostgresWakeups, views_channel
 from driftmgr.adapters.providers.base import InventoryProvider, Remediator
 from driftmgr.adapters.terraform.backends.policy import SourcePolicy
 from driftmgr.commands.application import DriftmgrApplication
 from driftmgr.commands.backend import Backend, ProviderRegistry, utc_now
 from driftmgr.commands.ports import StateWriter, TerraformTool
 from driftmgr.commands.remediation import required_severity
+from driftmgr.domain.run import RetryPolicy
 from driftmgr.events.bus import EventBus
+from driftmgr.events.workflows import WorkflowManager
 from driftmgr.jobs.queue import JobQueue
 from driftmgr.jobs.scheduler import Scheduler
 from driftmgr.jobs.worker import Worker
@@ -32,6 +36,7 @@ from driftmgr.projections.runner import ProjectionRunner
 from driftmgr.projections.schedules import SchedulesProjection
 from driftmgr.projections.state_files import StateFilesProjection
 from driftmgr.projections.tokens import TokensProjection
+from driftmgr.projections.workflows import WorkflowsProjection
 from driftmgr.queries.base import ReadModels, create_read_engine
 from driftmgr.settings import Settings
 
@@ -112,6 +117,7 @@ def read_model_projections(blobs: BlobStore) -> Sequence[Projection]:
         RemediationPlansProjection(),
         TokensProjection(),
         SchedulesProjection(),
+        WorkflowsProjection(),
     ]
 
 
@@ -128,18 +134,27 @@ class Services:
     """The read models at past moments (``as_of`` queries), replayed on demand."""
     events: EventBus
     """In-process subscribers to the log (``subscribe_to_type``; driftmgr/events/bus.py)."""
+    wakeups: PostgresWakeups | None = None
+    """On PostgreSQL, wakes this process's readers when another process writes."""
 
     @property
     def notices(self) -> tuple[str, ...]:
         """Warnings from opening the store (a new key to back up, …): the CLI and ``serve``
         show them; the composition root itself prints nothing."""
-        return self.backend.app.store_key.notices
+        from driftmgr.config_file import config_notices  # a secret in a readable file
 
-    def start(self) -> None:
-        """Run projections and the worker in background threads."""
+        return self.backend.app.store_key.notices + config_notices(self.settings)
+
+    def start(self, *, jobs: bool = True) -> None:
+        """Run projections, the event bus and (``jobs``) the worker and the scheduler in
+        background threads. Of many processes on one database, one feeds the read models
+        and one delivers events (ADR 0019); ``serve --no-worker`` passes ``jobs=False``."""
+        if self.wakeups is not None:
+            self.wakeups.start()
         self.projections.start()
-        self.worker.start()
-        self.scheduler.start()
+        if jobs:
+            self.worker.start()
+            self.scheduler.start()
         self.events.start()
 
     def stop(self) -> None:
@@ -147,6 +162,8 @@ class Services:
         self.events.stop()
         self.worker.stop()
         self.projections.stop()
+        if self.wakeups is not None:
+            self.wakeups.stop()
 
     def close(self) -> None:
         """Stop background work and close every database connection."""
@@ -190,6 +207,8 @@ def bootstrap(
         terraform=terraform if terraform is not None else default_terraform(),
         approval_threshold=required_severity(settings.approval_severity),
         default_strategies=dict(_strategies(settings)),
+        analysis_inline_max_resources=settings.analysis_inline_max_resources,
+        retry_policy=RetryPolicy(max_attempts=settings.job_max_attempts),
     )
     views = create_sql_engine(settings, database="views")
     backend.views = views
@@ -201,6 +220,8 @@ def bootstrap(
         log_signal=app.log_signal,
         progress=progress,
         batch_size=projection_batch_size,
+        leadership=leadership_for(views, "projections:views"),
+        notify_channel=views_channel("views") if settings.is_postgres else None,
     )
     worker = Worker(
         backend,
@@ -211,7 +232,7 @@ def bootstrap(
     )
     read = ReadModels(create_read_engine(settings), progress)
     replays = ReplayCache(settings.data_dir / "replays", app, lambda: read_model_projections(blobs))
-    return Services(
+    services = Services(
         settings=settings,
         backend=backend,
         projections=projections,
@@ -219,5 +240,30 @@ def bootstrap(
         scheduler=Scheduler(backend, views, name=worker.name, poll_seconds=scheduler_poll_seconds),
         read=read,
         replays=replays,
-        events=EventBus(app, views, log_signal=app.log_signal),
+        events=EventBus(
+            app, views, log_signal=app.log_signal, leadership=leadership_for(views, "event-bus")
+        ),
+        wakeups=_wakeups(settings, app, progress),
+    )
+    WorkflowManager(backend).subscribe(services.events)  # workflows advance on the bus
+    if settings.notifications:  # one bus subscriber per sink (docs/notifications.md)
+        from driftmgr.notifications import register_notifications
+
+        register_notifications(services)
+    return services
+
+
+def _wakeups(
+    settings: Settings, app: DriftmgrApplication, progress: PositionSignal
+) -> PostgresWakeups | None:
+    if not settings.is_postgres:
+        return None
+    recorder: Any = app.recorder
+    return PostgresWakeups(
+        settings,
+        log_channel=recorder.channel_name,
+        log_signal=app.log_signal,
+        log_position=lambda: recorder.max_notification_id() or 0,
+        views_name="views",
+        views_signal=progress,
     )

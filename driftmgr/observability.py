@@ -21,6 +21,7 @@ from uuid import UUID
 __all__ = [
     "FETCHED_BYTES",
     "JOBS",
+    "NOTIFICATIONS",
     "PROVIDER_CALLS",
     "PROVIDER_RETRIES",
     "PROVIDER_THROTTLES",
@@ -78,6 +79,12 @@ FETCHED_BYTES = Tally(
     "driftmgr_state_fetch_bytes",
     "Bytes of Terraform state read from state sources",
     ("backend",),
+)
+
+NOTIFICATIONS = Tally(
+    "driftmgr_notifications",
+    "Notifications posted to a sink, by sink and outcome (delivered, failed)",
+    ("sink", "outcome"),
 )
 
 correlation_id: ContextVar[UUID | None] = ContextVar("driftmgr_correlation_id", default=None)

@@ -12,10 +12,13 @@ import re
 import socket
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import unquote, urlsplit
 
 import msgspec
+
+if TYPE_CHECKING:
+    from driftmgr.notifications.config import SinkConfig
 
 __all__ = [
     "DEFAULT_FETCH_DEADLINE",
@@ -89,6 +92,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``DRIFTMGR_JOB_LEASE_SECONDS``: how long a worker's claim on a job lasts without a
     heartbeat (renewed every third of it): a job whose worker died is retried after this
     (at once by a restart on the same host, which sees the old process gone)."""
+    job_max_attempts: int = 3
+    """``DRIFTMGR_JOB_MAX_ATTEMPTS``: attempts a job gets (a lost worker's included) before
+    it is dead-lettered: failed for good, with the reason of its last attempt."""
     approval_severity: str = "high"
     """``DRIFTMGR_APPROVAL_SEVERITY``: a remediation plan with a finding this severe or worse
     (``low``, ``medium``, ``high``, ``critical``; ``none``: never) needs approval by someone
@@ -109,6 +115,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ready_max_lag: int = 1000
     """``DRIFTMGR_READY_MAX_LAG``: events the read models may be behind the store while
     ``/readyz`` still answers ready (1000; 0: fully caught up)."""
+    api_url: str | None = None
+    """``DRIFTMGR_API_URL``: the server the CLI talks to (``--api-url``); unset, the CLI
+    runs in-process on the embedded store."""
+    log_format: str = "text"
+    """``DRIFTMGR_LOG_FORMAT``: log lines for a person (``text``) or JSON (``json``)."""
+    inventory_ttl: str | None = None
+    """``DRIFTMGR_INVENTORY_TTL``: reuse an inventory younger than this (``90s``, ``15m``,
+    ``2h``) in ``drift detect`` (``--max-inventory-age``)."""
+    notifications: tuple[SinkConfig, ...] = ()
+    """``DRIFTMGR_NOTIFICATIONS`` (JSON) or ``[[notifications]]`` tables: where drift found,
+    drift resolved, approval waiting and run failed are sent (docs/notifications.md)."""
+    analysis_inline_max_resources: int = 5000
+    """``DRIFTMGR_ANALYSIS_INLINE_MAX_RESOURCES``: an imported state with more managed
+    resources than this is analysed by a job (StateAnalysisRun), not during its import."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,12 +145,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 h.strip() for h in (env.get("DRIFTMGR_ALLOWED_HOSTS") or "").split(",") if h.strip()
             ),
             job_lease_seconds=_lease_seconds(env),
+            job_max_attempts=_max_attempts(env),
             approval_severity=_approval_severity(env),
             snapshot_interval=_snapshot_interval(env),
             remediation_defaults=_remediation_defaults(env),
             max_state_bytes=max_state_bytes_from(env),
             fetch_deadline=fetch_deadline_from(env),
             ready_max_lag=_ready_max_lag(env),
+            analysis_inline_max_resources=_analysis_inline_max_resources(env),
+            api_url=env.get("DRIFTMGR_API_URL") or None,
+            log_format=_log_format(env),
+            inventory_ttl=env.get("DRIFTMGR_INVENTORY_TTL") or None,
+            notifications=_notifications(env),
             **_access_settings(env),
         )
         if settings.database_url is not None:
@@ -245,6 +271,15 @@ _KIND_STRATEGIES = {
 }
 
 
+def _max_attempts(env: Mapping[str, str]) -> int:
+    text = (env.get("DRIFTMGR_JOB_MAX_ATTEMPTS") or "3").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise ConfigurationError(
+            f"DRIFTMGR_JOB_MAX_ATTEMPTS: {text!r} is not a whole number of attempts from 1 to 100"
+        )
+    return int(text)
+
+
 def _lease_seconds(env: Mapping[str, str]) -> float:
     return _seconds(env, "DRIFTMGR_JOB_LEASE_SECONDS", 30.0)
 
@@ -283,6 +318,37 @@ def _ready_max_lag(env: Mapping[str, str]) -> int:
             f"DRIFTMGR_READY_MAX_LAG: {text!r} is not a whole number of events"
         )
     return int(text)
+
+
+def _analysis_inline_max_resources(env: Mapping[str, str]) -> int:
+    text = (env.get("DRIFTMGR_ANALYSIS_INLINE_MAX_RESOURCES") or "5000").strip()
+    if not text.isdigit():
+        raise ConfigurationError(
+            f"DRIFTMGR_ANALYSIS_INLINE_MAX_RESOURCES: {text!r} is not a whole number of resources"
+        )
+    return int(text)
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("DRIFTMGR_LOG_FORMAT") or "text").strip()
+    if value not in ("text", "json"):
+        raise ConfigurationError(f"DRIFTMGR_LOG_FORMAT: {value!r} is not one of text, json")
+    return value
+
+
+def _notifications(env: Mapping[str, str]) -> tuple[SinkConfig, ...]:
+    from driftmgr.notifications.config import parse_sinks
+
+    text = env.get("DRIFTMGR_NOTIFICATIONS") or ""
+    if not text.strip():
+        return ()
+    try:
+        data = msgspec.json.decode(text)
+    except msgspec.DecodeError as e:
+        raise ConfigurationError(
+            f"DRIFTMGR_NOTIFICATIONS: not JSON ({e}); expected a list of sink objects"
+        ) from None
+    return parse_sinks(data, source="DRIFTMGR_NOTIFICATIONS", environ=env)
 
 
 def _snapshot_interval(env: Mapping[str, str]) -> int:

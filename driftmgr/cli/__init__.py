@@ -22,15 +22,18 @@ from driftmgr.cli.audit import add_audit_commands
 from driftmgr.cli.audit_replay import add_as_of_option
 from driftmgr.cli.drift import cmd_discover, cmd_drift_detect, cmd_drift_report
 from driftmgr.cli.driftignore import add_gen_driftignore_command
+from driftmgr.cli.jobs import add_jobs_commands
 from driftmgr.cli.logs import LOG_FORMATS, configure_logging
 from driftmgr.cli.providers import add_providers_command
 from driftmgr.cli.remediate import add_remediate_commands
 from driftmgr.cli.report_output import REPORT_FORMATS, add_report_output_options
 from driftmgr.cli.schedule import add_schedule_commands
-from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve
+from driftmgr.cli.server import cmd_rebuild_projections, cmd_serve, cmd_worker
 from driftmgr.cli.state import add_state_commands
 from driftmgr.cli.terminal import safe
 from driftmgr.cli.token import add_token_commands
+from driftmgr.cli.workflow import add_workflow_commands
+from driftmgr.config_file import activate_or_exit
 
 __all__ = ["main"]
 
@@ -55,6 +58,12 @@ def _common_options(
         default=default(os.environ.get("DRIFTMGR_API_URL")),
         help="driftmgr server to talk to (default: run in-process on the "
         "embedded store; env DRIFTMGR_API_URL)",
+    )
+    common.add_argument(  # read first, by driftmgr.config_file.activate (docs/configuration.md)
+        "--config",
+        metavar="PATH",
+        default=default(None),
+        help="configuration file (default: ./driftmgr.toml if present; env DRIFTMGR_CONFIG)",
     )
     common.add_argument("--output", "-o", choices=outputs, default=default("table"))
     common.add_argument(
@@ -83,7 +92,20 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the API, projections and a worker")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run no jobs here: leave them to `driftmgr worker` processes on the same database",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        parents=[common],
+        help="run jobs (and schedules) only, beside `serve` processes on the same database",
+    )
+    worker.add_argument("--name", help="this worker's name in leases and events (default host:pid)")
+    worker.set_defaults(func=cmd_worker)
 
     add_state_commands(sub, common)
     add_token_commands(sub, common)
@@ -161,6 +183,8 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_drift_report)
 
     add_schedule_commands(sub, common)
+    add_jobs_commands(sub, common)
+    add_workflow_commands(sub, common)
     add_gen_driftignore_command(sub, common)
     add_remediate_commands(sub, common)
     add_audit_commands(sub, common)
@@ -178,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
+    activate_or_exit(argv)  # driftmgr.toml beneath the environment, before any default is read
     parser = _parser()
     args = parser.parse_args(argv)
     if args.log_format not in LOG_FORMATS:  # argparse does not check an env default

@@ -185,11 +185,11 @@ def _in_process_api(actor: str) -> Iterator[Api]:
 
     from driftmgr.adapters.terraform.backends.policy import SourcePolicy
     from driftmgr.bootstrap import bootstrap
+    from driftmgr.config_file import load_settings
     from driftmgr.http.app import create_app
     from driftmgr.http.auth import LocalTrust
-    from driftmgr.settings import Settings
 
-    settings = Settings.from_env()
+    settings = load_settings()
     # The local user's own files and network, as they could read them without driftmgr.
     # Schedules are fired by servers (`driftmgr serve`), not by each CLI invocation.
     services = bootstrap(settings, source_policy=SourcePolicy.local(), scheduler_poll_seconds=None)
@@ -222,6 +222,6 @@ def connect(args: argparse.Namespace) -> AbstractContextManager[Api]:
 
 
 def _actor() -> str:
-    from driftmgr.settings import Settings
+    from driftmgr.config_file import load_settings
 
-    return Settings.from_env().actor
+    return load_settings().actor

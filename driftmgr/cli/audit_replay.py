@@ -50,8 +50,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from driftmgr.bootstrap import read_model_projections
     from driftmgr.cli.api import print_warnings
     from driftmgr.commands.application import DriftmgrApplication
+    from driftmgr.config_file import load_settings
     from driftmgr.projections.replay import VIEWS_FILE, AsOf, InvalidAsOf, replay
-    from driftmgr.settings import Settings
 
     if args.api_url:
         raise CliError(
@@ -61,7 +61,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if (out / VIEWS_FILE).exists():
         raise CliError(f"{out / VIEWS_FILE} already exists: replay into an empty folder")
-    settings = Settings.from_env()
+    settings = load_settings()
     if not settings.is_postgres and not sqlite_path(settings, "events").exists():
         raise CliError(f"no event store at {log_key(settings)}")
     try:

@@ -34,14 +34,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from driftmgr.adapters.eventstore.config import create_sql_engine, log_key, sqlite_path
     from driftmgr.adapters.eventstore.keys import open_store
     from driftmgr.cli.api import print_warnings
-    from driftmgr.settings import Settings
+    from driftmgr.config_file import load_settings
 
     if args.api_url:
         raise CliError(
             "`driftmgr audit verify` reads the store itself (DRIFTMGR_DATA_DIR or "
             "DRIFTMGR_DATABASE_URL), not a server: drop --api-url / DRIFTMGR_API_URL"
         )
-    settings = Settings.from_env()
+    settings = load_settings()
     where = log_key(settings)
     if settings.is_postgres:
         table, column = "driftmgr_events", "notification_id"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from driftmgr.settings import Settings
 
-__all__ = ["cmd_rebuild_projections", "cmd_serve", "listening_socket"]
+__all__ = ["cmd_rebuild_projections", "cmd_serve", "cmd_worker", "listening_socket"]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -27,13 +27,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from driftmgr.bootstrap import bootstrap
     from driftmgr.cli.logs import console_line
+    from driftmgr.config_file import load_settings
     from driftmgr.http.app import create_app
     from driftmgr.http.auth import ServerAuth, is_loopback, serve_hosts
     from driftmgr.http.events import close_streams
     from driftmgr.http.oidc import OidcVerifier
-    from driftmgr.settings import Settings
 
-    settings = Settings.from_env()
+    settings = load_settings()
     oidc = OidcVerifier.from_settings(settings)  # a bad JWKS file fails here, before binding
     if not is_loopback(args.host) and oidc is None and not _has_active_token(settings):
         raise CliError(
@@ -80,7 +80,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors_origins=settings.cors_origins,
     )
     try:
-        app = create_app(services, auth=auth, on_started=announce)
+        app = create_app(
+            services, auth=auth, on_started=announce, run_jobs=not getattr(args, "no_worker", False)
+        )
         config = uvicorn.Config(
             app,
             log_level="info" if args.verbose else "warning",
@@ -96,6 +98,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sock.close()
         signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run jobs and schedules (and, when this process holds those roles, the read models and
+    the event bus) until SIGTERM or ^C; a job in hand is handed back first (ADR 0019)."""
+    import threading
+
+    from driftmgr.bootstrap import bootstrap
+    from driftmgr.cli.logs import console_line
+    from driftmgr.config_file import load_settings
+
+    settings = load_settings()
+    if args.name is not None and not args.name.strip():
+        raise CliError("--name must not be empty")
+    log_format = getattr(args, "log_format", "text")
+    services = bootstrap(settings, worker_name=args.name)
+    print_warnings(services.notices)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        services.start()
+        where = _store_description(settings)
+        name = services.worker.name
+        print(
+            console_line(f"driftmgr worker {name} running jobs from {where}", log_format),
+            file=sys.stderr,
+            flush=True,
+        )
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        services.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
+def _store_description(settings: Settings) -> str:
+    """Where the events are, without the password."""
+    if settings.is_postgres:
+        pg = settings.postgres()
+        return f"postgresql://{pg.host}:{pg.port}/{pg.dbname}"
+    return str(settings.data_dir.resolve())
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -167,9 +216,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 def cmd_rebuild_projections(args: argparse.Namespace) -> int:
     from driftmgr.bootstrap import bootstrap
-    from driftmgr.settings import Settings
+    from driftmgr.config_file import load_settings
 
-    services = bootstrap(Settings.from_env())
+    services = bootstrap(load_settings())
     print_warnings(services.notices)
     try:
         count = services.projections.rebuild()

@@ -77,9 +77,9 @@ def _on_store(args: argparse.Namespace) -> Services:
         )
     from driftmgr.bootstrap import bootstrap
     from driftmgr.cli.api import print_warnings
-    from driftmgr.settings import Settings
+    from driftmgr.config_file import load_settings
 
-    services = bootstrap(Settings.from_env())
+    services = bootstrap(load_settings())
     print_warnings(services.notices)
     return services
 

@@ -25,11 +25,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: What users call a cloud → the provider name Terraform states use for it.
+PROVIDER_ALIASES = {"azure": "azurerm", "gcp": "google", "do": "digitalocean"}
+
+
 class ProviderRegistry:
     """Provider name → factory. Unknown names are refused with the list of known ones."""
 
     def __init__(self, factories: Mapping[str, Callable[..., InventoryProvider]]) -> None:
         self._factories = dict(factories)
+
+    @staticmethod
+    def canonical(name: str) -> str:
+        """The Terraform provider name for ``name`` (``azure`` → ``azurerm``)."""
+        return PROVIDER_ALIASES.get(name, name)
 
     @property
     def names(self) -> list[str]:
@@ -38,7 +47,7 @@ class ProviderRegistry:
     def get(self, name: str, *, account_roles: list[str] | None = None) -> InventoryProvider:
         """A provider; ``account_roles`` are roles to assume for more accounts."""
         try:
-            factory = self._factories[name]
+            factory = self._factories[self.canonical(name)]
         except KeyError:
             raise InvalidCommand(
                 f"unknown provider {name!r}: driftmgr supports {', '.join(self.names)}"
@@ -76,3 +85,5 @@ class Backend:
     """Plans with a finding this severe (or worse) need a second person's approval."""
     default_strategies: Mapping[str, Strategy] = field(default_factory=dict)
     """Finding kind → strategy when a plan names none (over the built-in defaults)."""
+    analysis_inline_max_resources: int = 5000
+    """A state imported with more managed resources is analysed by a job, not inline."""

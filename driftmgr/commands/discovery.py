@@ -10,7 +10,7 @@ from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.errors import InvalidCommand
 
-__all__ = ["StartDiscovery", "start_discovery"]
+__all__ = ["StartDiscovery", "request_discovery", "start_discovery"]
 
 
 class StartDiscovery(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,6 +27,13 @@ class StartDiscovery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def start_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> Accepted:
+    run = request_discovery(backend, command, cause)
+    return Accepted(id=run.id, position=backend.app.record(run))
+
+
+def request_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> DiscoveryRun:
+    """The discovery run, checked but not saved: the caller saves it (with a workflow's
+    step, for one)."""
     provider = backend.providers.get(command.provider, account_roles=command.account_roles)
     backend.providers.check_types(provider, command.resource_types)
     types = command.resource_types or sorted(provider.supported_types)
@@ -44,4 +51,4 @@ def start_discovery(backend: Backend, command: StartDiscovery, cause: Cause) -> 
         raise InvalidCommand(str(e)) from None
     # Refuse now, before recording anything, if the provider cannot even be reached.
     provider.check_access(run.regions[0] if run.regions else None)
-    return Accepted(id=run.id, position=backend.app.record(run))
+    return run

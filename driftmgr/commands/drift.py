@@ -11,6 +11,7 @@ from driftmgr.commands.results import Accepted
 from driftmgr.commands.state import prepare_states, stage_import
 from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.state_analysis_run import StateAnalysisRun
 from driftmgr.domain.state_file import StateFile
 from driftmgr.errors import Conflict, InvalidCommand
 
@@ -54,9 +55,9 @@ def detect_drift(backend: Backend, command: DetectDrift, cause: Cause) -> Accept
 
 def request_drift(
     backend: Backend, command: DetectDrift, cause: Cause
-) -> tuple[DriftRun, list[StateFile]]:
-    """The drift run and the state imports it needs, checked but not saved: the caller
-    saves them together (with a schedule's firing, for one)."""
+) -> tuple[DriftRun, list[StateFile | StateAnalysisRun]]:
+    """The drift run and the state imports it needs (with their analysis jobs), checked but
+    not saved: the caller saves them together (with a schedule's firing, for one)."""
     provider = backend.providers.get(command.provider, account_roles=command.account_roles)
     backend.providers.check_types(provider, command.resource_types)
     prepared = {
@@ -86,4 +87,4 @@ def request_drift(
     except DomainError as e:
         raise InvalidCommand(str(e)) from None
     provider.check_access(run.regions[0] if run.regions else None)
-    return run, [stage_import(backend, p, cause) for p in prepared.values()]
+    return run, [a for p in prepared.values() for a in stage_import(backend, p, cause).aggregates]

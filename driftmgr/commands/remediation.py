@@ -59,6 +59,7 @@ __all__ = [
     "create_remediation_plan",
     "observations_of",
     "observed_key",
+    "plan_remediation",
     "reject_remediation",
     "rollback_remediation",
     "start_remediation",
@@ -105,6 +106,14 @@ class RollbackRemediation(msgspec.Struct, frozen=True, kw_only=True):
 def create_remediation_plan(
     backend: Backend, command: CreateRemediationPlan, cause: Cause
 ) -> Accepted:
+    plan = plan_remediation(backend, command, cause)
+    return Accepted(id=plan.id, position=backend.app.record(plan))
+
+
+def plan_remediation(
+    backend: Backend, command: CreateRemediationPlan, cause: Cause
+) -> RemediationPlan:
+    """The plan, checked but not saved: the caller saves it (with a workflow's step)."""
     run = backend.app.get(DriftRun, command.drift_run_id)
     if run.status != "completed" or run.report_sha256 is None:
         raise Conflict(
@@ -134,7 +143,7 @@ def create_remediation_plan(
         )
     except NothingToRemediate as e:
         raise InvalidCommand(str(e)) from None
-    return Accepted(id=plan.id, position=backend.app.record(plan))
+    return plan
 
 
 def tf_dir_for(backend: Backend, tf_dir: str | None) -> str | None:

@@ -16,11 +16,12 @@ from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause
 from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
-from driftmgr.domain.run import TERMINAL, CancellationRequest, Run
-from driftmgr.errors import Conflict
+from driftmgr.domain.remediation_run import RemediationRun
+from driftmgr.domain.run import TERMINAL, CancellationRequest, Run, RunNotRunnable
+from driftmgr.errors import Conflict, InvalidCommand
 from driftmgr.jobs.queue import JobQueue
 
-__all__ = ["CancelRun", "cancel_run"]
+__all__ = ["CancelRun", "RetryRun", "cancel_run", "retry_run"]
 
 
 class CancelRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,3 +70,27 @@ def _stop(backend: Backend, run: Run, cause: Cause, *, orphaned: bool) -> int:
         return backend.app.position()  # already asked
     request = CancellationRequest(run_id=run.id, **cause.fields())
     return backend.app.record(request)
+
+
+class RetryRun(msgspec.Struct, frozen=True, kw_only=True):
+    run_id: UUID
+
+
+def retry_run(backend: Backend, command: RetryRun, cause: Cause) -> Accepted:
+    """Give a dead-lettered run (failed for good) one more attempt, now."""
+    run = backend.app.get(Run, command.run_id)
+    if isinstance(run, DiscoveryRun) and run.drift_run_id is not None:
+        raise InvalidCommand(
+            f"discovery {run.id} is the inventory of drift run {run.drift_run_id}: retry that"
+        )
+    if isinstance(run, RemediationRun):
+        # Some of its calls may have changed the cloud: a blind retry is not for a queue.
+        raise InvalidCommand(
+            f"remediation {run.id} is not retried from the queue: start the plan again "
+            "(`driftmgr remediate apply`) or roll it back"
+        )
+    try:
+        run.requeue(cause)
+    except RunNotRunnable as e:
+        raise Conflict(str(e)) from None
+    return Accepted(id=run.id, position=backend.app.record(run))

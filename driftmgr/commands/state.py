@@ -1,9 +1,11 @@
-"""ImportState: record new versions of Terraform state sources, with their analysis.
-UntrackState: stop tracking one (its history stays in the log)."""
+"""ImportState: record new versions of Terraform state sources, with their analysis (or, for
+a large state, the job that analyses it). UntrackState: stop tracking one (its history stays
+in the log)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from uuid import UUID
 
@@ -22,17 +24,21 @@ from driftmgr.commands.backend import Backend
 from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause
 from driftmgr.domain.resources import ParsedState
+from driftmgr.domain.run import TERMINAL
 from driftmgr.domain.state_analysis import analyse_state
+from driftmgr.domain.state_analysis_run import StateAnalysisRun
 from driftmgr.domain.state_file import NotTracked, StateFile, StateVersion
 from driftmgr.errors import Conflict, InvalidCommand
 
 __all__ = [
     "ImportState",
     "PreparedState",
+    "StagedImport",
     "UntrackState",
     "import_state",
     "prepare_states",
     "stage_import",
+    "store_analysis",
     "untrack_state",
 ]
 
@@ -107,8 +113,31 @@ def prepare_states(
         raise InvalidCommand(str(e)) from None
 
 
-def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> StateFile:
+@dataclass(frozen=True)
+class StagedImport:
+    """A state file with its import recorded, unsaved, and the job analysing it, if any."""
+
+    state: StateFile
+    analysis_run: StateAnalysisRun | None = None
+
+    @property
+    def aggregates(self) -> list[StateFile | StateAnalysisRun]:
+        """What to record, together: never an import without its analysis job, nor a job
+        without its import."""
+        return [self.state] if self.analysis_run is None else [self.state, self.analysis_run]
+
+
+def store_analysis(backend: Backend, parsed: ParsedState) -> str:
+    """Analyse a state and store the analysis; return its blob's sha256 (inline or job)."""
+    return backend.blobs.put(_encoder.encode(analyse_state(parsed)))
+
+
+def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> StagedImport:
     """Store the body and its analysis, record both on the aggregate, unsaved.
+
+    A current version with more managed resources than ``analysis_inline_max_resources`` is
+    not analysed here, which would hold the import for seconds: a
+    :class:`StateAnalysisRun` is staged with it instead.
 
     Blobs go in first: a save that fails afterwards leaves unreferenced blobs, never an
     event naming a blob that is not there.
@@ -141,10 +170,27 @@ def stage_import(backend: Backend, prepared: PreparedState, cause: Cause) -> Sta
     )
     # An out-of-order import is history only: the analysis stays that of the current version.
     current = state.latest
-    if imported and current is not None and current.content_sha256 == digest:
-        analysis = backend.blobs.put(_encoder.encode(analyse_state(parsed)))
-        state.record_analysis(analysis, cause)
-    return state
+    if not imported or current is None or current.content_sha256 != digest:
+        return StagedImport(state=state)
+    if len(parsed.managed) > backend.analysis_inline_max_resources:
+        run_id = StateAnalysisRun.create_id(state.id, digest)
+        if run_id not in backend.app.repository:
+            run = StateAnalysisRun.request(
+                state_id=state.id,
+                content_sha256=digest,
+                resource_count=len(parsed.managed),
+                cause=cause,
+            )
+            return StagedImport(state=state, analysis_run=run)
+        earlier = backend.app.get(StateAnalysisRun, run_id)
+        if earlier.status not in TERMINAL:
+            return StagedImport(state=state)  # queued already: it analyses this very content
+        if earlier.analysis_sha256 is not None:
+            state.record_analysis(earlier.analysis_sha256, cause)
+            return StagedImport(state=state)
+        # Its job ended without an analysis (superseded, failed): rare enough to do it here.
+    state.record_analysis(store_analysis(backend, parsed), cause)
+    return StagedImport(state=state)
 
 
 def import_state(backend: Backend, command: ImportState, cause: Cause) -> Accepted:
@@ -155,9 +201,9 @@ def import_state(backend: Backend, command: ImportState, cause: Cause) -> Accept
         policy=backend.source_policy,
     )
     unique = list({p.source.uri: p for p in prepared}.values())
-    states = [stage_import(backend, p, cause) for p in unique]
-    position = backend.app.record(*states)
-    ids: list[UUID] = [s.id for s in states]
+    staged = [stage_import(backend, p, cause) for p in unique]
+    position = backend.app.record(*(a for s in staged for a in s.aggregates))
+    ids: list[UUID] = [s.state.id for s in staged]
     return Accepted(id=ids[0], position=position, ids=ids)
 
 

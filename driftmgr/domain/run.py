@@ -66,10 +66,18 @@ class Run(DriftmgrAggregate):
     class Started(DriftmgrAggregate.Event):
         attempt: int
         worker: str
+        lease_until: datetime | None = None
+        """Until when ``worker`` holds the job (its claim), so that the jobs view keeps
+        the lease when this attempt follows a lost one in the same save (ADR 0019)."""
 
     class Failed(DriftmgrAggregate.Event):
         error: str
         retry_at: datetime | None
+        gave_up: str | None = None
+        """Why there is no further attempt (retry_at None): the job is dead-lettered."""
+
+    class Requeued(DriftmgrAggregate.Event):
+        """Someone asked a dead-lettered run for one more attempt."""
 
     class Cancelled(DriftmgrAggregate.Event):
         pass
@@ -82,6 +90,8 @@ class Run(DriftmgrAggregate):
         self.attempt = 0
         self.priority = priority
         self.error: str | None = None
+        self.gave_up: str | None = None
+        """Why a failed run is not retried (dead-lettered); None while it may be."""
 
     @property
     def kind(self) -> str:
@@ -91,13 +101,22 @@ class Run(DriftmgrAggregate):
         if self.status != "running":
             raise RunNotRunnable(f"{self.kind} {self.id} is {self.status}, not running")
 
-    def start(self, *, worker: str, cause: Cause) -> None:
+    def start(self, *, worker: str, cause: Cause, lease_until: datetime | None = None) -> None:
         if self.status not in ("requested", "retrying"):
             raise RunNotRunnable(f"{self.kind} {self.id} is {self.status}; it cannot start")
-        self._started(attempt=self.attempt + 1, worker=worker, **cause.fields())
+        self._started(
+            attempt=self.attempt + 1, worker=worker, lease_until=lease_until, **cause.fields()
+        )
 
     @event(Started)
-    def _started(self, attempt: int, worker: str, actor: str, correlation_id: UUID) -> None:
+    def _started(
+        self,
+        attempt: int,
+        worker: str,
+        actor: str,
+        correlation_id: UUID,
+        lease_until: datetime | None = None,
+    ) -> None:
         self.status = "running"
         self.attempt = attempt
         self.error = None
@@ -106,17 +125,53 @@ class Run(DriftmgrAggregate):
     def on_started(self) -> None:
         """Reset what a new attempt recomputes. Runs inside the Started event: assign only."""
 
-    def fail(self, *, error: str, retry_at: datetime | None, cause: Cause) -> None:
+    def fail(
+        self,
+        *,
+        error: str,
+        retry_at: datetime | None,
+        cause: Cause,
+        gave_up: str | None = None,
+    ) -> None:
+        """End this attempt: retried at ``retry_at``, or never (dead-lettered, ``gave_up``
+        saying why: a permanent error, the attempts used up)."""
         if self.status in TERMINAL:
             raise RunNotRunnable(f"{self.kind} {self.id} is already {self.status}")
-        self._failed(error=error, retry_at=retry_at, **cause.fields())
+        if retry_at is None and gave_up is None:
+            gave_up = "not retried"
+        self._failed(
+            error=error,
+            retry_at=retry_at,
+            gave_up=None if retry_at is not None else gave_up,
+            **cause.fields(),
+        )
 
     @event(Failed)
     def _failed(
-        self, error: str, retry_at: datetime | None, actor: str, correlation_id: UUID
+        self,
+        error: str,
+        retry_at: datetime | None,
+        actor: str,
+        correlation_id: UUID,
+        gave_up: str | None = None,
     ) -> None:
         self.error = error
         self.status = "retrying" if retry_at is not None else "failed"
+        self.gave_up = gave_up
+
+    def requeue(self, cause: Cause) -> None:
+        """One more attempt for a dead-lettered run (failed for good), now; should it
+        fail again, it is dead-lettered again (its attempts stay used up)."""
+        if self.status != "failed":
+            raise RunNotRunnable(
+                f"{self.kind} {self.id} is {self.status}: only a failed run can be retried"
+            )
+        self._requeued(**cause.fields())
+
+    @event(Requeued)
+    def _requeued(self, actor: str, correlation_id: UUID) -> None:
+        self.status = "retrying"
+        self.gave_up = None
 
     def cancel(self, cause: Cause) -> None:
         """Cancel a run that is not running; a running one is stopped by its worker, which

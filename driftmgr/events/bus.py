@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic, resolve_topic
 
+from driftmgr.adapters.eventstore.leadership import AlwaysLeader, Leadership
 from driftmgr.adapters.eventstore.signals import PositionSignal
 
 __all__ = [
@@ -92,8 +93,12 @@ class EventBus:
         log_signal: PositionSignal,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        leadership: Leadership | None = None,
     ) -> None:
+        """``leadership``: the role a process must hold to deliver from its background
+        thread, so that of many processes on one database one calls the handlers (ADR 0019)."""
         self._app = app
+        self._leadership = leadership if leadership is not None else AlwaysLeader("event-bus")
         self._engine = engine
         self._log_signal = log_signal
         self._batch_size = batch_size
@@ -189,8 +194,8 @@ class EventBus:
             try:
                 while count := self.deliver(subscription):
                     total += count
-                    if self._stopping.is_set():
-                        return total
+                    if self._stopping.is_set() and self._thread is not None:
+                        return total  # shutting down: the rest waits for the next start
                 subscription.last_error = None
             except Exception as e:  # only this subscriber waits; it is retried next pass
                 log.exception("event handler %s failed; retrying", subscription.name)
@@ -218,11 +223,17 @@ class EventBus:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._leadership.release()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             seen = self._app.recorder.max_notification_id() or 0
             try:
+                if not self._leadership.try_acquire():
+                    # Another process delivers; try again later (a leader that dies loses
+                    # its role with its connection).
+                    self._stopping.wait(self._poll_seconds)
+                    continue
                 self.catch_up()
             except Exception:  # the store itself failed: retry, the subscribers keep positions
                 log.exception("event bus failed; retrying")

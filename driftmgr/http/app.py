@@ -23,6 +23,7 @@ from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
 from driftmgr.http.events import STREAMS_KEY, EventsController, LiveStreams, events_socket
+from driftmgr.http.jobs import JobsController
 from driftmgr.http.limits import BlockingPool, body_limit, check_json_depth
 from driftmgr.http.observed import instrument
 from driftmgr.http.providers import providers
@@ -30,6 +31,7 @@ from driftmgr.http.remediation import RemediationController
 from driftmgr.http.schedules import SchedulesController
 from driftmgr.http.states import StatesController
 from driftmgr.http.tokens import TokensController
+from driftmgr.http.workflows import WorkflowsController
 
 __all__ = ["Health", "Ready", "create_app"]
 
@@ -111,6 +113,7 @@ def create_app(
     on_started: Callable[[], None] | None = None,
     extra_routes: Sequence[ControllerRouterHandler] = (),
     contract: bool = True,
+    run_jobs: bool = True,
 ) -> Litestar:
     """Build the app. ``auth`` says who may call it (``ServerAuth`` for ``serve``,
     ``LocalTrust`` for the CLI in-process). With ``run_background`` the lifespan runs
@@ -118,12 +121,13 @@ def create_app(
     served. ``extra_routes`` are more handlers (extensions); like every route they must
     declare their permission: a route that declares none makes this raise TypeError.
     ``contract`` completes the OpenAPI document with every refusal (off for the CLI).
+    ``run_jobs`` False: no worker or scheduler in this process (``serve --no-worker``).
     """
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if run_background:
-            services.start()
+            services.start(jobs=run_jobs)
         if on_started is not None:
             on_started()
         try:
@@ -152,6 +156,8 @@ def create_app(
             ResourcesController,
             DriftRunsController,
             SchedulesController,
+            JobsController,
+            WorkflowsController,
             RemediationController,
             TokensController,
             AuditController,

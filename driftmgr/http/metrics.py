@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 from driftmgr.observability import (
     FETCHED_BYTES,
     JOBS,
+    NOTIFICATIONS,
     PROVIDER_CALLS,
     PROVIDER_RETRIES,
     PROVIDER_THROTTLES,
@@ -52,6 +53,7 @@ _TALLIES: tuple[Tally, ...] = (
     PROVIDER_THROTTLES,
     PROVIDER_RETRIES,
     FETCHED_BYTES,
+    NOTIFICATIONS,
 )
 
 

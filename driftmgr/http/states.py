@@ -25,8 +25,10 @@ from driftmgr.domain.state_analysis import (
 from driftmgr.domain.state_compare import StateComparison
 from driftmgr.errors import InvalidCommand
 from driftmgr.http.context import cause_of, read_models_of, services_of
+from driftmgr.http.errors import problem
 from driftmgr.http.limits import AsOf, Limit, Offset, Position, blocking_pool_of
 from driftmgr.queries.state_files import (
+    AnalysisPending,
     CompareStatesQuery,
     GetStateAnalysisQuery,
     GetStateFileQuery,
@@ -76,9 +78,19 @@ def discover_under(path: str, policy: SourcePolicy) -> DiscoveryResult:
     return discover(Path(path), policy=policy)
 
 
+def analysis_pending(
+    request: Request[Any, Any, Any], exc: AnalysisPending
+) -> Response[dict[str, Any]]:
+    """409, naming the job to wait for: a client can follow it, then ask again."""
+    return problem(
+        409, "Analysis pending", str(exc), headers={"Retry-After": "5"}, job_id=str(exc.job_id)
+    )
+
+
 class StatesController(Controller):
     path = "/api/v1/states"
     tags = ["states"]
+    exception_handlers = {AnalysisPending: analysis_pending}
 
     @get(permission="read", summary="Every tracked state source (ListStateFilesQuery)")
     async def list_states(
@@ -215,7 +227,8 @@ class StatesController(Controller):
     @get(
         "/{state_id:uuid}/analysis",
         permission="read",
-        summary="Counts, providers and dependency graph",
+        summary="Counts, providers and dependency graph; 409 while its analysis job is pending",
+        refusals=(409,),
     )
     async def analysis(
         self,
@@ -232,6 +245,7 @@ class StatesController(Controller):
         "/{state_id:uuid}/graph",
         permission="read",
         summary="The dependency graph as Graphviz DOT, Mermaid or JSON",
+        refusals=(409,),
         media_types=tuple(GRAPH_MEDIA_TYPES.values()),
     )
     async def graph(
@@ -252,6 +266,7 @@ class StatesController(Controller):
         "/{state_id:uuid}/blast-radius",
         permission="read",
         summary="What depends on a resource, transitively: what a change to it can break",
+        refusals=(409,),
     )
     async def blast_radius(
         self,

@@ -560,7 +560,7 @@ class _Job:
             parsed=parse_state(body),
         )
         staged = stage_import(self.backend, prepared, self.cause)
-        self.backend.app.record(staged)
+        self.backend.app.record(*staged.aggregates)
 
 
 def _snapshot_of(index: int, seen: Observation) -> ActionSnapshot:

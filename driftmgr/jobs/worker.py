@@ -33,11 +33,13 @@ from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation_run import RemediationRun
 from driftmgr.domain.run import TERMINAL, CancellationRequest, Run
+from driftmgr.domain.state_analysis_run import StateAnalysisRun
 from driftmgr.errors import CommandError
 from driftmgr.jobs.discovery import run_discovery
 from driftmgr.jobs.drift import run_drift_detection
 from driftmgr.jobs.queue import Claim, JobQueue
 from driftmgr.jobs.remediation import run_remediation
+from driftmgr.jobs.state_analysis import run_state_analysis
 from driftmgr.jobs.stopping import HandedBack, StopRequest
 from driftmgr.jobs.telemetry import observed_job
 
@@ -53,6 +55,7 @@ JOB_RUNNERS: dict[type[Run], JobRunner] = {
     DriftRun: run_drift_detection,
     DiscoveryRun: run_discovery,
     RemediationRun: run_remediation,
+    StateAnalysisRun: run_state_analysis,
 }
 
 #: Runs that only read the cloud: safe to stop at any step and start again elsewhere.
@@ -62,6 +65,10 @@ _HANDED_BACK_KINDS = (DriftRun, DiscoveryRun)
 _PERMANENT = (DomainError, CommandError, StateFormatError)
 #: Failures whose message is already written for a user.
 _EXPLAINED = (*_PERMANENT, ProviderError)
+
+
+def _used_up(attempt: int, max_attempts: int) -> str:
+    return f"attempt {attempt} of {max_attempts} failed, the last (DRIFTMGR_JOB_MAX_ATTEMPTS)"
 
 
 def describe(error: BaseException) -> str:
@@ -160,13 +167,14 @@ class Worker:
                 error=lost,
                 retry_at=policy.next_attempt_at(run.attempt, self._now()),
                 cause=cause,
+                gave_up=_used_up(run.attempt, policy.max_attempts),
             )
             if run.status == "failed":
                 app.record(run, *inventory)
                 return
         else:
             inventory = []
-        run.start(worker=self.name, cause=cause)
+        run.start(worker=self.name, cause=cause, lease_until=claim.lease_expires_at)
         try:
             app.record(run, *inventory)
         except CommandError:
@@ -191,12 +199,14 @@ class Worker:
                 run.confirm_cancelled(cause)  # it was asked to stop anyway: no retry
                 app.record(run, *inventory)
                 return
-            retry_at = (
-                None
-                if isinstance(error, _PERMANENT)
-                else policy.next_attempt_at(run.attempt, self._now())
+            permanent = isinstance(error, _PERMANENT)
+            retry_at = None if permanent else policy.next_attempt_at(run.attempt, self._now())
+            gave_up = (
+                "a permanent error: another attempt would fail the same way"
+                if permanent
+                else _used_up(run.attempt, policy.max_attempts)
             )
-            run.fail(error=describe(error), retry_at=retry_at, cause=cause)
+            run.fail(error=describe(error), retry_at=retry_at, cause=cause, gave_up=gave_up)
             app.record(run, *inventory)
 
     def _end_inventory(self, run: Any, reason: str, cause: Cause) -> list[DiscoveryRun]:

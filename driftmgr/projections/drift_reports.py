@@ -108,3 +108,7 @@ class DriftReportsProjection(Projection):
     def failed(self, conn: Connection, event: Run.Failed, position: int) -> None:
         status = "retrying" if event.retry_at is not None else "failed"
         self._update(conn, event, status=status, error=event.error)
+
+    @handles(Run.Requeued)
+    def requeued(self, conn: Connection, event: Run.Requeued, position: int) -> None:
+        self._update(conn, event, status="retrying")

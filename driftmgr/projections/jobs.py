@@ -17,6 +17,7 @@ from driftmgr.domain.discovery_run import DiscoveryRun
 from driftmgr.domain.drift_run import DriftRun
 from driftmgr.domain.remediation_run import RemediationRun
 from driftmgr.domain.run import CancellationRequest, Run
+from driftmgr.domain.state_analysis_run import StateAnalysisRun
 from driftmgr.projections.base import Projection, UTCDateTime, handles, metadata
 
 __all__ = ["JobsProjection", "jobs_table"]
@@ -36,6 +37,8 @@ jobs_table = sa.Table(
     sa.Column("lease_owner", sa.String(200)),
     sa.Column("lease_expires_at", UTCDateTime),
     sa.Column("error", sa.Text),
+    # Why a failed job gets no further attempt (the dead-letter state); NULL otherwise.
+    sa.Column("dead_letter", sa.Text),
     sa.Index("jobs_queue", "status", "priority", "position"),
 )
 
@@ -51,11 +54,19 @@ class JobsProjection(Projection):
             .values(updated_at=event.timestamp, **values)
         )
 
-    @handles(DriftRun.Requested, DiscoveryRun.Requested, RemediationRun.Requested)
+    @handles(
+        DriftRun.Requested,
+        DiscoveryRun.Requested,
+        RemediationRun.Requested,
+        StateAnalysisRun.Requested,
+    )
     def requested(
         self,
         conn: Connection,
-        event: DriftRun.Requested | DiscoveryRun.Requested | RemediationRun.Requested,
+        event: DriftRun.Requested
+        | DiscoveryRun.Requested
+        | RemediationRun.Requested
+        | StateAnalysisRun.Requested,
         position: int,
     ) -> None:
         if getattr(event, "drift_run_id", None) is not None:
@@ -76,6 +87,32 @@ class JobsProjection(Projection):
     @handles(Run.Started)
     def started(self, conn: Connection, event: Run.Started, position: int) -> None:
         self._update(conn, event, status="running", attempt=event.attempt, run_after=None)
+        if event.lease_until is None:
+            return
+        # A worker that takes over a lost attempt records its Failed and this Started in one
+        # save; Failed clears the lease, so it is restored here, in the same transaction,
+        # or the job would look orphaned to every other worker while it runs.
+        jobs = jobs_table.c
+        conn.execute(
+            jobs_table.update()
+            .where(
+                jobs.job_id == event.originator_id,
+                sa.or_(jobs.lease_owner.is_(None), jobs.lease_owner == event.worker),
+            )
+            .values(
+                lease_owner=event.worker,
+                lease_expires_at=sa.case(
+                    (
+                        sa.or_(
+                            jobs.lease_expires_at.is_(None),
+                            jobs.lease_expires_at < event.lease_until,
+                        ),
+                        event.lease_until,
+                    ),
+                    else_=jobs.lease_expires_at,
+                ),
+            )
+        )
 
     @handles(Run.Failed)
     def failed(self, conn: Connection, event: Run.Failed, position: int) -> None:
@@ -85,9 +122,15 @@ class JobsProjection(Projection):
             status="retrying" if event.retry_at is not None else "failed",
             run_after=event.retry_at,
             error=event.error,
+            # Events from before dead-lettering had a reason say only that it was final.
+            dead_letter=None if event.retry_at is not None else event.gave_up or "not retried",
             lease_owner=None,
             lease_expires_at=None,
         )
+
+    @handles(Run.Requeued)
+    def requeued(self, conn: Connection, event: Run.Requeued, position: int) -> None:
+        self._update(conn, event, status="retrying", run_after=None, dead_letter=None)
 
     @handles(CancellationRequest.Requested)
     def cancel_requested(
@@ -103,11 +146,19 @@ class JobsProjection(Projection):
     def cancelled(self, conn: Connection, event: Run.Cancelled, position: int) -> None:
         self._update(conn, event, status="cancelled", lease_owner=None, lease_expires_at=None)
 
-    @handles(DriftRun.Completed, DiscoveryRun.Completed, RemediationRun.Completed)
+    @handles(
+        DriftRun.Completed,
+        DiscoveryRun.Completed,
+        RemediationRun.Completed,
+        StateAnalysisRun.Completed,
+    )
     def completed(
         self,
         conn: Connection,
-        event: DriftRun.Completed | DiscoveryRun.Completed | RemediationRun.Completed,
+        event: DriftRun.Completed
+        | DiscoveryRun.Completed
+        | RemediationRun.Completed
+        | StateAnalysisRun.Completed,
         position: int,
     ) -> None:
         self._update(conn, event, status="completed", lease_owner=None, lease_expires_at=None)

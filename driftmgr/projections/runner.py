@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
+from driftmgr.adapters.eventstore.leadership import AlwaysLeader, Leadership
 from driftmgr.adapters.eventstore.signals import PositionSignal
 from driftmgr.projections.base import Projection, tracking_table
 
@@ -55,8 +56,16 @@ class ProjectionRunner:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         until: int | None = None,
+        leadership: Leadership | None = None,
+        notify_channel: str | None = None,
     ) -> None:
-        """``until``: apply no event after this position (a replay to a past moment)."""
+        """``until``: apply no event after this position (a replay to a past moment).
+
+        ``leadership``: the role a process must hold to feed these read models from its
+        background thread (one process per database, ADR 0019); the others follow the
+        leader's progress. ``notify_channel``: a PostgreSQL channel told each committed
+        position, so that other processes' readers wake at once (``wakeups.py``).
+        """
         self._app = app
         self._engine = engine
         self._projections = list(projections)
@@ -66,6 +75,8 @@ class ProjectionRunner:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._until = until
+        self._leadership = leadership if leadership is not None else AlwaysLeader(name)
+        self._notify_channel = notify_channel
         self._by_type: dict[type, list[Projection]] = {}
         for projection in self._projections:
             for event_type in projection.handled_types():
@@ -168,6 +179,12 @@ class ProjectionRunner:
                 event: Any = self._app.mapper.to_domain_event(notification)
                 for projection in self._by_type.get(type(event), ()):
                     projection.apply(conn, event, notification.id)
+            if self._notify_channel is not None:
+                # Delivered on commit only: a follower woken by it sees the rows.
+                conn.execute(
+                    sa.text("SELECT pg_notify(:channel, :position)"),
+                    {"channel": self._notify_channel, "position": str(last)},
+                )
         self.progress.advance(last)
         return len(notifications)
 
@@ -183,7 +200,7 @@ class ProjectionRunner:
         in this process, with or without a background thread)."""
         deadline = monotonic() + timeout
         while True:
-            if self._thread is None:
+            if self._thread is None and self._leadership.try_acquire():
                 self.catch_up()
             current = max(self.progress.position, self.position)
             if current >= position:
@@ -214,13 +231,32 @@ class ProjectionRunner:
     def stop(self) -> None:
         self._stopping.set()
         self._log_signal.poke()
+        self.progress.poke()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._leadership.release()
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process feeds the read models (the others follow)."""
+        return self._leadership.held
+
+    def _follow(self) -> None:
+        """Another process feeds the read models: wait for its progress (a NOTIFY wakes this
+        at once on PostgreSQL), then re-read the committed position."""
+        self.progress.wait_beyond(
+            self.progress.position, self._poll_seconds, until=self._stopping.is_set
+        )
+        self.progress.advance(self.position)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
+                if not self._leadership.try_acquire():
+                    self.last_error = None
+                    self._follow()
+                    continue
                 self.catch_up()
                 self.last_error = None
             except Exception as e:  # keep serving; the error shows on /healthz

@@ -45,7 +45,9 @@ def _runs(kind: str) -> dict[str, _Rule]:
         "Failed": lambda i, p: (
             f"recorded that {kind} {i} failed{_why(p.get('error'))}"
             + ("; it will be retried" if p.get("retry_at") else "")
+            + (f"; dead-lettered: {_one_line(str(p['gave_up']))}" if p.get("gave_up") else "")
         ),
+        "Requeued": lambda i, p: f"gave dead-lettered {kind} {i} one more attempt",
         "Cancelled": lambda i, p: f"cancelled {kind} {i}",
         "Completed": lambda i, p: f"completed {kind} {i}",
     }
@@ -179,6 +181,14 @@ _RULES: dict[str, dict[str, _Rule]] = {
             f"queued remediation job {i} ({p.get('mode')}) for plan {short_id(p.get('plan_id'))}"
         ),
     },
+    "StateAnalysisRun": {
+        **_runs("state analysis job"),
+        "Requested": lambda i, p: (
+            f"queued state analysis job {i} for state {short_id(p.get('state_id'))} "
+            f"({_plural(int(p.get('resource_count') or 0), 'resource')})"
+        ),
+        "Completed": lambda i, p: f"completed state analysis job {i}{_why(p.get('outcome'))}",
+    },
     "Schedule": {
         "Created": lambda i, p: (
             f"scheduled a drift run on {(p.get('command') or {}).get('provider')} "
@@ -196,6 +206,28 @@ _RULES: dict[str, dict[str, _Rule]] = {
     },
     "CancellationRequest": {
         "Requested": lambda i, p: f"asked to cancel run {short_id(p.get('run_id'))}",
+    },
+    "Workflow": {
+        "Started": lambda i, p: f"started workflow {i} ({_one_line(str(p.get('name')))})",
+        "StepStarted": lambda i, p: (
+            f"started the {p.get('step')} step of workflow {i}"
+            + (
+                f": {short_id(p.get('run_id') or p.get('plan_id'))}"
+                if p.get("run_id") or p.get("plan_id")
+                else ""
+            )
+        ),
+        "StepCompleted": lambda i, p: (
+            f"completed the {p.get('step')} step of workflow {i}{_why(p.get('outcome'))}"
+        ),
+        "StepSkipped": lambda i, p: (
+            f"skipped the {p.get('step')} step of workflow {i}{_why(p.get('reason'))}"
+        ),
+        "WaitingForApproval": lambda i, p: (
+            f"workflow {i} waits for plan {short_id(p.get('plan_id'))} to be approved"
+        ),
+        "Completed": lambda i, p: f"completed workflow {i}",
+        "Failed": lambda i, p: f"workflow {i} failed{_why(p.get('reason'))}",
     },
 }
 

@@ -20,8 +20,10 @@ from driftmgr.adapters.terraform.state import parse_state
 from driftmgr.domain.resources import ParsedState
 from driftmgr.domain.secrets import SENSITIVE_VALUE, redact_value
 from driftmgr.domain.state_analysis import AnalysisTotals, StateAnalysis, merge_analyses
+from driftmgr.domain.state_analysis_run import StateAnalysisRun
 from driftmgr.domain.state_compare import StateComparison, compare_states
-from driftmgr.errors import InvalidCommand, NotFound
+from driftmgr.errors import Conflict, InvalidCommand, NotFound
+from driftmgr.projections.jobs import jobs_table
 from driftmgr.projections.state_files import (
     state_analyses_table,
     state_files_table,
@@ -30,6 +32,7 @@ from driftmgr.projections.state_files import (
 from driftmgr.queries.base import ReadModels
 
 __all__ = [
+    "AnalysisPending",
     "CompareStatesQuery",
     "GetStateAnalysisQuery",
     "GetStateFileQuery",
@@ -226,14 +229,45 @@ class GetStateAnalysisQuery(msgspec.Struct, frozen=True, kw_only=True):
     min_position: int | None = None
 
 
+class AnalysisPending(Conflict):
+    """The current version's analysis is a job that has not recorded it (yet): retry later."""
+
+    def __init__(self, message: str, job_id: UUID) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+
+
 async def get_state_analysis(read: ReadModels, query: GetStateAnalysisQuery) -> StateAnalysis:
+    """The analysis of the current version; :class:`AnalysisPending` while a job makes it."""
     await read.wait_for(query.min_position)
-    await _file_row(read, query.state_id)
+    file = await _file_row(read, query.state_id)
+    if file.content_sha256 is not None:
+        await _check_analysis_job(read, query.state_id, file.content_sha256)
     analyses = state_analyses_table.c
     row = await read.one(sa.select(analyses.analysis).where(analyses.state_id == query.state_id))
     if row is None:
         raise NotFound(f"state file {query.state_id} has not been analysed yet")
     return msgspec.convert(row.analysis, StateAnalysis)
+
+
+async def _check_analysis_job(read: ReadModels, state_id: UUID, content_sha256: str) -> None:
+    # A large version's analysis job has the content's id: while it has not completed, the
+    # analysis held is an earlier version's (or none), which must not pass for this one's.
+    job_id = StateAnalysisRun.create_id(state_id, content_sha256)
+    jobs = jobs_table.c
+    job = await read.one(sa.select(jobs.status, jobs.error).where(jobs.job_id == job_id))
+    if job is None or job.status == "completed":
+        return
+    if job.status in ("failed", "cancelled"):
+        raise Conflict(
+            f"the analysis of state {state_id} is missing: its job {job_id} {job.status}"
+            f"{': ' + job.error if job.error else ''}; importing a newer version analyses it"
+        )
+    raise AnalysisPending(
+        f"analysis pending (job {job_id}): state {state_id} is large, so a job analyses "
+        "it; retry once that job has completed",
+        job_id,
+    )
 
 
 class GetStateTotalsQuery(msgspec.Struct, frozen=True, kw_only=True):

@@ -33,13 +33,16 @@ from driftmgr.commands.remediation import (
     rollback_remediation,
     start_remediation,
 )
-from driftmgr.commands.runs import CancelRun, cancel_run
+from driftmgr.commands.runs import CancelRun, RetryRun, cancel_run, retry_run
 from driftmgr.commands.schedules import AddSchedule, RemoveSchedule, add_schedule, remove_schedule
 from driftmgr.commands.state import ImportState, UntrackState, import_state, untrack_state
 from driftmgr.commands.tokens import CreateToken, RevokeToken, create_token, revoke_token
+from driftmgr.commands.workflows import StartWorkflow, start_workflow
 from driftmgr.domain.base import Cause
 from driftmgr.domain.remediation import ApiCall
 from driftmgr.domain.state_file import StateFile
+from driftmgr.domain.workflow import Workflow, WorkflowDefinition
+from driftmgr.projections.jobs import jobs_table
 from driftmgr.projections.remediation_plans import plans_table
 from driftmgr.queries.discoveries import GetDiscoveryStatusQuery, get_discovery_status
 from driftmgr.settings import Settings
@@ -145,6 +148,45 @@ class Story:
         remove_schedule(backend, RemoveSchedule(schedule_id=added.id), BOB)
         self.settle()
 
+    def workflows(self) -> None:
+        """One workflow whose condition is not met (steps skipped, completed), and one that
+        waits for approval of its plan, which is rejected (failed)."""
+        backend = self.services.backend
+        strategies = {"unmanaged": "quarantine", "missing": "forget"}
+        for when, source in (("severity >= critical", SOURCE), ("drift", SOURCE)):
+            definition = {
+                "name": f"when {when}",
+                "scope": {
+                    "regions": ["us-east-1"],
+                    "state_ids": [str(StateFile.create_id(source))],
+                },
+                "steps": [
+                    {"step": "detect"},
+                    {"step": "plan", "when": when, "strategies": strategies},
+                    {"step": "apply", "when": when},
+                ],
+            }
+            command = StartWorkflow(definition=msgspec.convert(definition, WorkflowDefinition))
+            started = start_workflow(backend, command, ALICE)
+            self.advance_workflows()
+            workflow = backend.app.get(Workflow, started.id)
+            if workflow.status == "waiting_for_approval" and workflow.plan_id is not None:
+                self.reject(workflow.plan_id)
+                self.advance_workflows()
+
+    def advance_workflows(self) -> None:
+        """Run jobs and deliver the bus (which advances workflows) until both are quiet."""
+        bus = self.services.events
+        while True:
+            before = self.settle()
+            # deliver(), not catch_up(): once the bus was stopped (cancelled_while_running
+            # stops the services), catch_up() returns after one batch.
+            for subscription in bus.subscriptions:
+                while bus.deliver(subscription):
+                    pass
+            if self.settle() == before:
+                return
+
     def discover(self) -> UUID:
         command = StartDiscovery(provider="aws", regions=["us-east-1"])
         accepted = start_discovery(self.services.backend, command, ALICE)
@@ -165,6 +207,16 @@ class Story:
         finally:
             self.cloud.fail_scans = 0
 
+    def retried_dead_letter(self) -> None:
+        """The failed detection's run, dead-lettered, given one more attempt that passes."""
+        query = sa.select(jobs_table.c.job_id).where(jobs_table.c.dead_letter.is_not(None))
+        self.settle()
+        with self.services.projections.engine.connect() as conn:
+            run_id = conn.execute(query).scalars().first()
+        assert run_id is not None, "no dead-lettered job to retry"
+        retry_run(self.services.backend, RetryRun(run_id=run_id), BOB)
+        self.settle()
+
     def untrack_and_reimport(self) -> None:
         """Stop tracking a state, then import it again (tracked once more)."""
         state_id = StateFile.create_id(OTHER)
@@ -172,6 +224,17 @@ class Story:
         untrack_state(self.services.backend, command, ALICE)
         content = state_with_vpcs(("vpc-5", "10.1.0.0/16"), serial=2)
         import_state(self.services.backend, ImportState(source=OTHER, content=content), BOB)
+        self.settle()
+
+    def analysed_by_a_job(self) -> None:
+        """A state large for the inline analysis: its import queues a job, which analyses it."""
+        backend = self.services.backend
+        inline_max, backend.analysis_inline_max_resources = backend.analysis_inline_max_resources, 1
+        try:
+            content = state_with_vpcs(("vpc-5", "10.1.0.0/16"), ("vpc-6", "10.2.0.0/16"), serial=3)
+            import_state(backend, ImportState(source=OTHER, content=content), BOB)
+        finally:
+            backend.analysis_inline_max_resources = inline_max
         self.settle()
 
     def failed_and_aborted_actions(self) -> None:
@@ -223,10 +286,13 @@ class Story:
         self.second_half()
         self.detect(max_age=3600.0)  # reuses the inventory the discovery took
         self.failed_detection()
+        self.retried_dead_letter()
         self.untrack_and_reimport()
         self.failed_and_aborted_actions()
         self.cancelled_while_running()
         self.scheduled()
+        self.analysed_by_a_job()
+        self.workflows()
         return self.settle()
 
     # --- the two halves used by the replay acceptance test ---------------------------------

@@ -137,6 +137,10 @@ class TypeRules(msgspec.Struct, frozen=True, kw_only=True):
     is_global: bool = False
     """Not regional (IAM, Route 53, CloudFront): listed once per account, from the home
     region."""
+    region: Callable[[Mapping[str, Any]], str | None] | None = None
+    """Where a state object of this type lives, from its attributes, for providers that do
+    not say it AWS's way (``region``, an ARN, an availability zone): an Azure ``location``,
+    a GCP ``zone``. None from the hook: the state does not say."""
 
 
 _REGISTRY: dict[str, TypeRules] = {}

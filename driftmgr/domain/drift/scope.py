@@ -8,7 +8,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from driftmgr.domain.drift import aws as _aws  # noqa: F401 - registers the AWS type rules
+# Importing each provider's package registers its type rules.
+from driftmgr.domain.drift import aws as _aws  # noqa: F401
+from driftmgr.domain.drift import azurerm as _azurerm  # noqa: F401
+from driftmgr.domain.drift import digitalocean as _digitalocean  # noqa: F401
+from driftmgr.domain.drift import google as _google  # noqa: F401
 from driftmgr.domain.drift.rules import rules_for
 from driftmgr.domain.resources import GLOBAL_REGION, StateResource
 
@@ -49,8 +53,11 @@ def account_of(resource: StateResource) -> str | None:
 
 def region_of(resource: StateResource) -> str | None:
     """The region recorded in a resource's own attributes, or None when it does not say."""
-    if is_global_type(resource.type):
+    rules = rules_for(resource.type)
+    if rules.is_global:
         return GLOBAL_REGION
+    if rules.region is not None:
+        return rules.region(resource.attributes)
     attributes = resource.attributes
     region = attributes.get("region")
     if isinstance(region, str) and region:

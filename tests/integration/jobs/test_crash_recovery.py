@@ -166,3 +166,26 @@ def test_a_stopping_worker_hands_its_drift_run_back_for_an_immediate_retry(
         assert app.get(DriftRun, run_id).status == "completed"
     finally:
         services.close()
+
+
+def test_a_taken_over_run_keeps_its_new_workers_lease_once_projected(
+    services: Services, clock: Clock
+) -> None:
+    # The chaos test's lost jobs: the worker that takes over a lost attempt records its
+    # Failed and its own Started in one save. Projected together, the lease must stay with
+    # that worker, or a third one takes the run as orphaned while it runs (and one of the
+    # two then fails on a conflict).
+    run_id, _ = crash_mid_inventory(services, clock, dead_worker_name())
+    queue = JobQueue(services.projections.engine)
+    assert queue.release_dead_local() == 1
+    claim = queue.claim("taker", clock(), timedelta(seconds=30))
+    assert claim is not None and claim.status == "running"
+    app = services.backend.app
+    run = app.get(DriftRun, run_id)
+    run.fail(error="worker stopped responding during attempt 1", retry_at=clock(), cause=CAUSE)
+    run.start(worker="taker", cause=CAUSE, lease_until=claim.lease_expires_at)
+    app.record(run)
+    services.projections.catch_up()
+
+    assert queue.claim("third", clock(), timedelta(seconds=30)) is None
+    assert queue.renew(run_id, "taker", clock() + timedelta(seconds=30))

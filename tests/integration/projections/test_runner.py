@@ -20,8 +20,10 @@ from driftmgr.commands.remediation import CreateRemediationPlan, create_remediat
 from driftmgr.commands.schedules import AddSchedule, add_schedule
 from driftmgr.commands.state import ImportState, import_state
 from driftmgr.commands.tokens import CreateToken, RevokeToken, create_token, revoke_token
+from driftmgr.commands.workflows import StartWorkflow, start_workflow
 from driftmgr.domain.base import Cause
 from driftmgr.domain.state_file import StateFile
+from driftmgr.domain.workflow import WorkflowDefinition
 from driftmgr.errors import InvalidCommand
 from driftmgr.projections.runner import ConcurrentProjectionError
 from driftmgr.settings import Settings
@@ -41,6 +43,7 @@ VIEW_TABLES = [
     "remediation_plan_events",
     "api_tokens",
     "schedules",
+    "workflows",
 ]
 
 
@@ -85,6 +88,17 @@ def record_a_drift_check(services: Services, cidr: str = "10.1.0.0/16") -> None:
                 state_ids=[StateFile.create_id("tfstate:///s.tfstate")],
             ),
         ),
+        CAUSE,
+    )
+    # A workflow of the same check, so that the workflows view has a row too.
+    definition = {
+        "name": "check",
+        "scope": {"state_ids": [str(StateFile.create_id("tfstate:///s.tfstate"))]},
+        "steps": [{"step": "detect"}],
+    }
+    start_workflow(
+        services.backend,
+        StartWorkflow(definition=msgspec.convert(definition, WorkflowDefinition)),
         CAUSE,
     )
     services.projections.catch_up()
