@@ -58,8 +58,42 @@ def _aws(*, account_roles: list[str] | None = None) -> InventoryProvider:
     return AwsProvider(account_roles=account_roles or ())
 
 
+def _azurerm(*, account_roles: list[str] | None = None) -> InventoryProvider:
+    # Imported on first use, as AWS's: the management SDKs load slowly.
+    from driftmgr.adapters.providers.azurerm import AzureProvider
+    from driftmgr.errors import InvalidCommand
+
+    if account_roles:
+        raise InvalidCommand(
+            "Azure has no roles to assume: set AZURE_SUBSCRIPTION_ID (comma-separated) to "
+            "the subscriptions to scan"
+        )
+    return AzureProvider()
+
+
+def _digitalocean(*, account_roles: list[str] | None = None) -> InventoryProvider:
+    from driftmgr.adapters.providers.digitalocean import DigitalOceanProvider
+    from driftmgr.errors import InvalidCommand
+
+    if account_roles:
+        raise InvalidCommand("DigitalOcean has no roles to assume: --account-role is for AWS")
+    return DigitalOceanProvider()
+
+
+def _google(*, account_roles: list[str] | None = None) -> InventoryProvider:
+    # Imported on first use, as AWS's: google-cloud-asset (protobuf, grpc) loads slowly.
+    from driftmgr.adapters.providers.google import GoogleProvider
+    from driftmgr.errors import InvalidCommand
+
+    if account_roles:
+        raise InvalidCommand(
+            "GCP has no roles to assume: set DRIFTMGR_GCP_SCOPE to a folder or organisation"
+        )
+    return GoogleProvider()
+
+
 def default_providers() -> dict[str, ProviderFactory]:
-    return {"aws": _aws}
+    return {"aws": _aws, "azurerm": _azurerm, "digitalocean": _digitalocean, "google": _google}
 
 
 def _aws_remediator() -> Remediator:

@@ -111,8 +111,18 @@ def _parser() -> argparse.ArgumentParser:
     add_token_commands(sub, common)
     add_providers_command(sub, common)
 
-    def scope_arguments(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--provider", required=True, help="cloud provider, e.g. aws")
+    def scope_arguments(p: argparse.ArgumentParser, *, providers: bool = False) -> None:
+        if providers:
+            p.add_argument(
+                "--provider",
+                action="append",
+                help="cloud provider: aws, azure, gcp, do (repeatable; default: every "
+                "provider whose resources the states manage)",
+            )
+        else:
+            p.add_argument(
+                "--provider", required=True, help="cloud provider: aws, azure, gcp or do"
+            )
         p.add_argument(
             "--region",
             action="append",
@@ -174,7 +184,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RULE",
         help="one more ignore rule, e.g. 'aws_iam_*' or 'aws_instance.*.tags.Owner' (repeatable)",
     )
-    scope_arguments(detect)
+    scope_arguments(detect, providers=True)
     detect.set_defaults(func=cmd_drift_detect)
     report = drift.add_parser("report", parents=[report_common], help="print a drift run's report")
     add_report_output_options(report)

@@ -137,7 +137,7 @@ def _follow_discovery(api: Api, discovery_id: str, position: int) -> dict[str, A
 
 def cmd_drift_detect(args: argparse.Namespace) -> int:
     body = {
-        "provider": args.provider,
+        "providers": args.provider or [],
         "regions": _regions(args),
         "states": state_inputs(args.state, workspaces=args.workspaces),
         "resource_types": args.type or None,

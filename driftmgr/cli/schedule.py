@@ -68,7 +68,7 @@ def detect_command(argv: list[str]) -> dict[str, Any]:
 
     args = _parser().parse_args(argv)
     return {
-        "provider": args.provider,
+        "providers": args.provider or [],
         "regions": _regions(args),
         "states": _state_sources(args.state, workspaces=args.workspaces),
         "resource_types": args.type or None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -52,16 +52,27 @@ class ProviderRegistry:
             raise InvalidCommand(
                 f"unknown provider {name!r}: driftmgr supports {', '.join(self.names)}"
             ) from None
-        if account_roles:
-            return factory(account_roles=account_roles)
-        return factory()
+        try:
+            if account_roles:
+                return factory(account_roles=account_roles)
+            return factory()
+        except ValueError as e:  # a malformed setting of the request (a role ARN …)
+            raise InvalidCommand(str(e)) from None
 
-    def check_types(self, provider: InventoryProvider, types: list[str] | None) -> None:
-        unknown = sorted(set(types or ()) - provider.supported_types)
+    def check_types(
+        self,
+        providers: InventoryProvider | Sequence[InventoryProvider],
+        types: list[str] | None,
+    ) -> None:
+        """Refuse types that none of ``providers`` lists."""
+        chosen = [providers] if not isinstance(providers, Sequence) else list(providers)
+        supported = frozenset().union(*(p.supported_types for p in chosen))
+        unknown = sorted(set(types or ()) - supported)
         if unknown:
+            names = " and ".join(p.name for p in chosen)
             raise InvalidCommand(
-                f"{provider.name} discovery cannot list {', '.join(unknown)}; "
-                f"supported types: {', '.join(sorted(provider.supported_types))}"
+                f"{names} discovery cannot list {', '.join(unknown)}; "
+                f"supported types: {', '.join(sorted(supported))}"
             )
 
 

@@ -16,7 +16,7 @@ import msgspec
 from driftmgr.adapters.providers.base import ProviderError
 from driftmgr.adapters.terraform.backends import SourceError
 from driftmgr.commands.backend import Backend
-from driftmgr.commands.drift import DetectDrift, request_drift
+from driftmgr.commands.drift import DetectDrift, named_providers, request_drift
 from driftmgr.commands.results import Accepted
 from driftmgr.domain.base import Cause, DomainError
 from driftmgr.domain.drift.ignore import IgnoreRules, IgnoreSyntaxError
@@ -39,8 +39,13 @@ class RemoveSchedule(msgspec.Struct, frozen=True, kw_only=True):
 
 def _check_detect(backend: Backend, command: DetectDrift) -> None:
     """Refuse now what every firing would refuse, without reading a state or the cloud."""
-    provider = backend.providers.get(command.provider, account_roles=command.account_roles)
-    backend.providers.check_types(provider, command.resource_types)
+    # Without a named provider, each firing scans those its states' resources use.
+    providers = [
+        backend.providers.get(name, account_roles=command.account_roles)
+        for name in named_providers(command)
+    ]
+    if providers:
+        backend.providers.check_types(providers, command.resource_types)
     try:
         IgnoreRules.parse(command.ignore, source="ignore rules")
     except IgnoreSyntaxError as e:

@@ -1,4 +1,4 @@
-"""DriftRun: one comparison of Terraform states against one cloud inventory."""
+"""DriftRun: one comparison of Terraform states against the inventories of their clouds."""
 
 from __future__ import annotations
 
@@ -13,11 +13,24 @@ from driftmgr.domain.drift.ignore import IgnoreRules, IgnoreSyntaxError
 from driftmgr.domain.drift.report import DriftSummary
 from driftmgr.domain.run import Run
 
-__all__ = ["DriftRun", "InvalidDriftRequest", "ReusedScan"]
+__all__ = ["DriftRun", "InvalidDriftRequest", "ReusedScan", "regions_for"]
 
 
 class InvalidDriftRequest(DomainError):
     """The request cannot be run as given (no state, no region …)."""
+
+
+def regions_for(regions: list[str], provider: str) -> list[str]:
+    """The regions of ``regions`` that ``provider`` lists: ``PROVIDER:REGION`` entries of its
+    own and plain entries (which, in a run of several providers, every one of them lists)."""
+    found = []
+    for region in regions:
+        prefix, colon, name = region.rpartition(":")
+        if not colon:
+            found.append(region)
+        elif prefix == provider:
+            found.append(name)
+    return sorted(set(found))
 
 
 class ReusedScan(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +47,7 @@ class DriftRun(Run):
     class Requested(DriftmgrAggregate.Created):
         state_ids: list[UUID]
         provider: str
+        """The first provider compared (the only one in runs from before ``providers``)."""
         regions: list[str]
         resource_types: list[str] | None
         priority: int
@@ -41,6 +55,8 @@ class DriftRun(Run):
         max_inventory_age: float | None
         account_roles: list[str] | None
         tags: dict[str, str] | None
+        providers: list[str] | None = None
+        """Every provider compared, in order (None: just ``provider``)."""
 
     class InventoryTaken(DriftmgrAggregate.Event):
         discovery_run_id: UUID
@@ -66,8 +82,10 @@ class DriftRun(Run):
         max_inventory_age: float | None = None,
         account_roles: list[str] | None = None,
         tags: dict[str, str] | None = None,
+        providers: list[str] | None = None,
     ) -> DriftRun:
-        """An empty ``regions`` list means every region enabled in the account(s)."""
+        """An empty ``regions`` list means every region enabled in the account(s).
+        ``providers``: every provider to compare with, ``provider`` first."""
         if not state_ids:
             raise InvalidDriftRequest("name at least one Terraform state to compare")
         try:
@@ -84,6 +102,7 @@ class DriftRun(Run):
             max_inventory_age=max_inventory_age,
             account_roles=sorted(set(account_roles or [])),
             tags=dict(tags or {}),
+            providers=list(dict.fromkeys([provider, *(providers or [])])),
             **cause.fields(),
         )
 
@@ -101,8 +120,11 @@ class DriftRun(Run):
         max_inventory_age: float | None = None,
         account_roles: list[str] | None = None,
         tags: dict[str, str] | None = None,
+        providers: list[str] | None = None,
     ) -> None:
         self.state_ids = state_ids
+        self.providers = providers or [provider]
+        """Every provider compared, in order; each lists its own types."""
         self.tags = tags or {}
         self.account_roles = account_roles or []
         self.max_inventory_age = max_inventory_age

@@ -22,6 +22,7 @@ from http import HTTPStatus
 from typing import Any
 
 import anyio.to_thread
+import msgspec
 from litestar import Litestar, Request, Response
 from litestar.openapi.spec import (
     OpenAPIMediaType,
@@ -111,6 +112,12 @@ def complete_contract(app: Litestar) -> None:
     if document.components.schemas is None:
         document.components.schemas = {}
     document.components.schemas["Problem"] = _PROBLEM
+    for name in _closed_structs() & set(document.components.schemas):
+        # Refused when it carries an unknown field (a typo in a workflow file must not pass
+        # silently): say so, or every client reading the schema would think it accepted.
+        schema = document.components.schemas[name]
+        if isinstance(schema, Schema):
+            schema.additional_properties = False
     problem = {PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))}
     for route in app.routes:
         item = (document.paths or {}).get(route.path_format)
@@ -136,6 +143,19 @@ def complete_contract(app: Litestar) -> None:
                     responses[str(status)] = OpenAPIResponse(
                         description=HTTPStatus(status).phrase, content=problem
                     )
+
+
+def _closed_structs() -> set[str]:
+    """Names of the msgspec Structs that refuse unknown fields."""
+    found: set[str] = set()
+    pending: list[type] = [msgspec.Struct]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        config = getattr(cls, "__struct_config__", None)
+        if config is not None and config.forbid_unknown_fields:
+            found.add(cls.__name__)
+    return found
 
 
 def _whole_number(text: str) -> int:

@@ -17,7 +17,7 @@ from driftmgr.domain.drift.engine import detect_drift
 from driftmgr.domain.drift.ignore import IgnoreRules
 from driftmgr.domain.drift.report import DriftItem, DriftScope, ReportBody, ReportSource
 from driftmgr.domain.drift.scope import is_global_type
-from driftmgr.domain.drift_run import DriftRun
+from driftmgr.domain.drift_run import DriftRun, ReusedScan, regions_for
 from driftmgr.domain.remediation import options_for
 from driftmgr.domain.resources import GLOBAL_REGION, ScanOutcome, StateResource
 from driftmgr.domain.state_file import StateFile
@@ -52,30 +52,41 @@ def run_drift_detection(
     backend: Backend, run: DriftRun, cause: Cause, cancel: threading.Event
 ) -> None:
     sources, state_resources = _load_states(backend, run)
-    provider = backend.providers.get(run.provider, account_roles=run.account_roles)
+    # Runs recorded before multi-provider runs (and their snapshots) name one provider.
+    names: list[str] = getattr(run, "providers", None) or [run.provider]
+    providers = [backend.providers.get(n, account_roles=run.account_roles) for n in names]
     ignore = IgnoreRules.parse(run.ignore, source="ignore rules")
-    # Types the rules ignore entirely are not listed at all: no API calls for them.
-    types = [
-        t
-        for t in run.resource_types or sorted(provider.supported_types)
-        if not ignore.ignores_whole_type(t)
-    ]
-    outcomes = _reuse_inventory(backend, run, types, cause)
-    fresh = {o.type for o in outcomes}
-    listing = [t for t in types if t not in fresh]
-    if listing:
-        outcomes += _take_inventory(backend, provider, run, listing, cause, cancel)
+    outcomes: list[ScanOutcome] = []
+    reused: list[ReusedScan] = []
+    for provider in providers:
+        # Types the rules ignore entirely are not listed at all: no API calls for them.
+        types = [
+            t
+            for t in run.resource_types or sorted(provider.supported_types)
+            if t in provider.supported_types and not ignore.ignores_whole_type(t)
+        ]
+        regions = regions_for(run.regions, provider.name)
+        if run.regions and not regions:
+            continue  # the run names regions of other providers only
+        scans = _reusable_scans(backend, run, provider.name, types, regions)
+        reused += scans
+        outcomes += [outcome_of(backend.blobs, provider.name, scan) for scan in scans]
+        fresh = {scan.resource_type for scan in scans}
+        listing = [t for t in types if t not in fresh]
+        if listing and not cancel.is_set():
+            outcomes += _take_inventory(backend, provider, run, listing, regions, cause, cancel)
+    run.record_reused_inventory(reused, cause)
     if cancel.is_set():
         check_handed_back(cancel)
         run.confirm_cancelled(cause)
         backend.app.record(run)
         return
     # Every enabled region was listed when none was named: the scope is what was seen.
-    regions = run.regions or sorted(
+    regions = sorted({r.rpartition(":")[2] for r in run.regions}) or sorted(
         {o.region for o in outcomes if o.region not in (GLOBAL_REGION, "*")}
     )
     scope = DriftScope(
-        providers=[run.provider],
+        providers=[p.name for p in providers],
         regions=regions,
         types=run.resource_types,
         tags=run.tags or None,
@@ -103,25 +114,23 @@ def with_options(item: DriftItem, remediator: Remediator | None) -> DriftItem:
     return msgspec.structs.replace(item, options=list(options))
 
 
-def _reuse_inventory(
-    backend: Backend, run: DriftRun, types: list[str], cause: Cause
-) -> list[ScanOutcome]:
+def _reusable_scans(
+    backend: Backend, run: DriftRun, provider: str, types: list[str], regions: list[str]
+) -> list[ReusedScan]:
     """Cached scans young enough for the run, for types whose every region is cached."""
-    if run.max_inventory_age is None or backend.views is None or not types or not run.regions:
+    if run.max_inventory_age is None or backend.views is None or not types or not regions:
         return []
     if run.account_roles or run.tags:
         return []  # the cache holds plain whole-account inventories only
     pairs = {
         (t, region)
         for t in types
-        for region in ([GLOBAL_REGION] if is_global_type(t) else run.regions)
+        for region in ([GLOBAL_REGION] if is_global_type(t) else regions)
     }
     since = backend.clock() - timedelta(seconds=run.max_inventory_age)
-    cached = fresh_scans(backend.views, run.provider, pairs, since)
+    cached = fresh_scans(backend.views, provider, pairs, since)
     complete = {t for t in types if all((t, r) in cached for (u, r) in pairs if u == t)}
-    reused = [scan for (t, _), scan in sorted(cached.items()) if t in complete]
-    run.record_reused_inventory(reused, cause)
-    return [outcome_of(backend.blobs, run.provider, scan) for scan in reused]
+    return [scan for (t, _), scan in sorted(cached.items()) if t in complete]
 
 
 def _take_inventory(
@@ -129,13 +138,14 @@ def _take_inventory(
     provider: InventoryProvider,
     run: DriftRun,
     types: list[str],
+    regions: list[str],
     cause: Cause,
     cancel: threading.Event,
 ) -> list[ScanOutcome]:
     """List the cloud as a discovery of its own, so the inventory is recorded and cached."""
     discovery = DiscoveryRun.request(
-        provider=run.provider,
-        regions=run.regions,
+        provider=provider.name,
+        regions=regions,
         resource_types=types,
         priority=run.priority,
         drift_run_id=run.id,

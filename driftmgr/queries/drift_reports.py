@@ -48,6 +48,9 @@ class DriftRunView(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     status: RunStatus
     provider: str
+    """The first provider compared."""
+    providers: list[str] = []
+    """Every provider compared (several when the states manage resources of several)."""
     regions: list[str]
     resource_types: list[str] | None
     state_ids: list[UUID]
@@ -83,6 +86,7 @@ def _view(row: Any) -> DriftRunView:
         id=row.id,
         status=_contract_status(row.status),
         provider=row.provider,
+        providers=row.providers,
         regions=row.regions,
         resource_types=row.resource_types,
         state_ids=[UUID(s) for s in row.state_ids],
@@ -115,7 +119,7 @@ async def get_drift_run(read: ReadModels, query: GetDriftRunQuery) -> DriftRunVi
 async def get_drift_report(read: ReadModels, query: GetDriftReportQuery) -> DriftReport:
     await read.wait_for(query.min_position)
     row = await _row(read, query.run_id)
-    scope = DriftScope(providers=[row.provider], regions=row.regions, types=row.resource_types)
+    scope = DriftScope(providers=row.providers, regions=row.regions, types=row.resource_types)
     body = (
         msgspec.convert(row.body, ReportBody)
         if row.body is not None

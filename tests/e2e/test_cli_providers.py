@@ -9,15 +9,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 from driftmgr.adapters.providers.aws import ENUMERATORS
+from driftmgr.bootstrap import default_providers
 from tests.e2e.conftest import DRIFTMGR, Ran
 
+#: Issue 15's floor: how many types each cloud lists at least.
+AT_LEAST = {"aws": 100, "azurerm": 15, "google": 15, "digitalocean": 12}
 
-def test_providers_lists_every_aws_type_driftmgr_scans(driftmgr: Callable[..., Ran]) -> None:
+
+def supported() -> dict[str, list[str]]:
+    return {
+        name: sorted(factory().supported_types)
+        for name, factory in sorted(default_providers().items())
+    }
+
+
+def test_providers_lists_every_type_of_every_cloud_driftmgr_scans(
+    driftmgr: Callable[..., Ran],
+) -> None:
     ran = driftmgr("providers", "-o", "json")
     assert ran.code == 0, ran.stderr
     listed = ran.json()
-    assert list(listed) == ["aws"]
+    assert list(listed) == sorted(AT_LEAST)
+    assert {name: entry["types"] for name, entry in listed.items()} == supported()
     assert listed["aws"]["types"] == sorted(ENUMERATORS)
+    for name, floor in AT_LEAST.items():
+        types = listed[name]["types"]
+        assert len(types) >= floor, (name, len(types))
+        assert all(t.startswith(f"{name}_") for t in types), name
 
 
 def test_providers_as_a_table_has_one_row_per_type(driftmgr: Callable[..., Ran]) -> None:
@@ -26,7 +44,7 @@ def test_providers_as_a_table_has_one_row_per_type(driftmgr: Callable[..., Ran])
     header, *lines = ran.stdout.splitlines()
     assert header.split() == ["PROVIDER", "TYPE"]
     rows = [line.split() for line in lines if line.strip()]
-    assert {tuple(r) for r in rows} == {("aws", t) for t in ENUMERATORS}
+    assert {tuple(r) for r in rows} == {(p, t) for p, types in supported().items() for t in types}
 
 
 def test_a_reader_that_stops_early_gets_no_error(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def test_a_schedule_is_added_listed_and_removed(
     assert schedule["every_seconds"] == 4 * 3600
     detect = schedule["detect"]
     # The command drift detect would send, naming the state's source, not its content.
-    assert detect["provider"] == "aws" and detect["regions"] == ["eu-west-1"]
+    assert detect["providers"] == ["aws"] and detect["regions"] == ["eu-west-1"]
     assert detect["ignore"] == ["aws_iam_*"]
     assert detect["states"] == [{"source": str(state), "content": None, "workspaces": False}]
 

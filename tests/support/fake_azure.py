@@ -40,14 +40,16 @@ TENANT = "11111111-1111-1111-1111-111111111111"
 
 @dataclass
 class Fault:
-    """Answer requests whose path contains ``fragment`` with ``status``, ``times`` times
-    (None: for ever)."""
+    """Answer requests whose path (and query) contains ``fragment`` with ``status``,
+    ``times`` times (None: for ever)."""
 
     fragment: str
     status: int
     times: int | None = 1
     retry_after: str | None = None
     code: str = ""
+    fired: threading.Event = field(default_factory=threading.Event)
+    """Set once the fault has answered a request."""
 
 
 @dataclass
@@ -69,6 +71,8 @@ class FakeAzure:
     """Lower-cased ARM id → the resource's JSON (as GET would answer)."""
     extra_collections: dict[str, list[str]] = field(default_factory=dict)
     """Lower-cased id → further collection paths that list it (DNS ``/recordsets``)."""
+    other_subscriptions: dict[str, str] = field(default_factory=dict)
+    """More subscriptions the credential sees: id → state (``Disabled``, ``Warned`` …)."""
     faults: list[Fault] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     identity_secret: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -144,6 +148,7 @@ class FakeAzure:
                 if fault.fragment in path.lower() and (fault.times is None or fault.times > 0):
                     if fault.times is not None:
                         fault.times -= 1
+                    fault.fired.set()
                     return fault
         return None
 
@@ -151,10 +156,10 @@ class FakeAzure:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib's name
+    def do_GET(self) -> None:
         fake = self.server.fake
         url = urlsplit(self.path)
         query = parse_qs(url.query)
@@ -170,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         if "api-version" not in query:
             self._error(record, 400, "MissingApiVersionParameter", "api-version is required")
             return
-        fault = fake.fault_for(url.path)
+        fault = fake.fault_for(f"{url.path}?{url.query}")
         if fault is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             code = fault.code or {
@@ -183,13 +188,26 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path.rstrip("/") == "/subscriptions":
             items = [
                 {
-                    "id": f"/subscriptions/{fake.subscription}",
-                    "subscriptionId": fake.subscription,
+                    "id": f"/subscriptions/{sub}",
+                    "subscriptionId": sub,
                     "tenantId": TENANT,
-                    "displayName": "driftmgr tests",
-                    "state": "Enabled",
+                    "displayName": f"driftmgr tests {sub[-4:]}",
+                    "state": state,
                 }
+                for sub, state in {fake.subscription: "Enabled", **fake.other_subscriptions}.items()
             ]
+        elif url.path.rstrip("/").count("/") == 2 and url.path.startswith("/subscriptions/"):
+            sub = url.path.rstrip("/").rsplit("/", 1)[-1]
+            known = {fake.subscription: "Enabled", **fake.other_subscriptions}
+            if sub not in known:
+                self._error(record, 404, "SubscriptionNotFound", f"{sub} could not be found.")
+                return
+            self._json(
+                record,
+                200,
+                {"id": url.path, "subscriptionId": sub, "tenantId": TENANT, "state": known[sub]},
+            )
+            return
         else:
             rid = url.path.rstrip("/").lower()
             if rid in fake.resources:
@@ -367,3 +385,459 @@ def resource_group(sub: str, name: str, location: str, tags: dict[str, str]) -> 
         "tags": tags,
         "properties": {"provisioningState": "Succeeded"},
     }
+
+
+def _res(
+    sub: str,
+    rg: str,
+    resource_type: str,
+    name: str,
+    location: str,
+    properties: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": arm_id(sub, rg, resource_type, name),
+        "name": name,
+        "type": resource_type,
+        "location": location,
+        "tags": extra.pop("tags", {}),
+        **extra,
+        "properties": {"provisioningState": "Succeeded", **properties},
+    }
+
+
+def virtual_network(
+    sub: str, rg: str, name: str, location: str, space: str, subnets: dict[str, str], **extra: Any
+) -> dict[str, Any]:
+    """A network with its subnets embedded, ARM's way (name → prefix)."""
+    vnet = _res(
+        sub,
+        rg,
+        "Microsoft.Network/virtualNetworks",
+        name,
+        location,
+        {"addressSpace": {"addressPrefixes": [space]}, "dhcpOptions": {"dnsServers": []}},
+        **extra,
+    )
+    vnet["properties"]["subnets"] = [
+        {
+            "id": f"{vnet['id']}/subnets/{subnet}",
+            "name": subnet,
+            "type": "Microsoft.Network/virtualNetworks/subnets",
+            "properties": {
+                "addressPrefix": prefix,
+                "privateEndpointNetworkPolicies": "Disabled",
+                "privateLinkServiceNetworkPolicies": "Enabled",
+                "provisioningState": "Succeeded",
+            },
+        }
+        for subnet, prefix in subnets.items()
+    ]
+    return vnet
+
+
+def security_group(
+    sub: str, rg: str, name: str, location: str, rules: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    group = _res(sub, rg, "Microsoft.Network/networkSecurityGroups", name, location, {}, **extra)
+    group["properties"]["securityRules"] = [
+        {
+            "id": f"{group['id']}/securityRules/{rule['name']}",
+            "name": rule["name"],
+            "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+            "properties": {k: v for k, v in rule.items() if k != "name"},
+        }
+        for rule in rules
+    ]
+    return group
+
+
+def public_ip(sub: str, rg: str, name: str, location: str, **extra: Any) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Network/publicIPAddresses",
+        name,
+        location,
+        {
+            "publicIPAllocationMethod": "Static",
+            "publicIPAddressVersion": "IPv4",
+            "idleTimeoutInMinutes": 4,
+            "ipAddress": "20.1.2.3",
+        },
+        sku={"name": "Standard", "tier": "Regional"},
+        **extra,
+    )
+
+
+def network_interface(
+    sub: str, rg: str, name: str, location: str, subnet_id: str, ip: str, **extra: Any
+) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Network/networkInterfaces",
+        name,
+        location,
+        {
+            "ipConfigurations": [
+                {
+                    "id": f"{arm_id(sub, rg, 'Microsoft.Network/networkInterfaces', name)}"
+                    "/ipConfigurations/internal",
+                    "name": "internal",
+                    "properties": {
+                        "subnet": {"id": subnet_id},
+                        "privateIPAllocationMethod": "Static",
+                        "privateIPAddress": ip,
+                        "privateIPAddressVersion": "IPv4",
+                        "primary": True,
+                    },
+                }
+            ],
+            "enableAcceleratedNetworking": False,
+            "enableIPForwarding": False,
+            "dnsSettings": {"dnsServers": [], "appliedDnsServers": []},
+            "macAddress": "00-0D-3A-00-00-01",
+        },
+        **extra,
+    )
+
+
+def virtual_machine(
+    sub: str,
+    rg: str,
+    name: str,
+    location: str,
+    nic_id: str,
+    *,
+    size: str = "Standard_B2s",
+    windows: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    os_profile: dict[str, Any] = {
+        "computerName": name,
+        "adminUsername": "azureuser",
+        "allowExtensionOperations": True,
+    }
+    if windows:
+        os_profile["windowsConfiguration"] = {
+            "enableAutomaticUpdates": True,
+            "provisionVMAgent": True,
+            "timeZone": "UTC",
+            "patchSettings": {"patchMode": "AutomaticByOS"},
+        }
+        image = {
+            "publisher": "MicrosoftWindowsServer",
+            "offer": "WindowsServer",
+            "sku": "2022-datacenter",
+            "version": "latest",
+        }
+    else:
+        os_profile["linuxConfiguration"] = {
+            "disablePasswordAuthentication": True,
+            "provisionVMAgent": True,
+            "ssh": {
+                "publicKeys": [
+                    {
+                        "path": "/home/azureuser/.ssh/authorized_keys",
+                        "keyData": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKey driftmgr",
+                    }
+                ]
+            },
+        }
+        image = {
+            "publisher": "Canonical",
+            "offer": "ubuntu-24_04-lts",
+            "sku": "server",
+            "version": "latest",
+        }
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Compute/virtualMachines",
+        name,
+        location,
+        {
+            "vmId": secrets.token_hex(16),
+            "hardwareProfile": {"vmSize": size},
+            "osProfile": os_profile,
+            "storageProfile": {
+                "imageReference": image,
+                "osDisk": {
+                    "name": f"{name}-osdisk",
+                    "osType": "Windows" if windows else "Linux",
+                    "caching": "ReadWrite",
+                    "createOption": "FromImage",
+                    "diskSizeGB": 30,
+                    "managedDisk": {"storageAccountType": "Standard_LRS"},
+                },
+            },
+            "networkProfile": {"networkInterfaces": [{"id": nic_id}]},
+        },
+        **extra,
+    )
+
+
+def managed_disk(
+    sub: str, rg: str, name: str, location: str, size: int, **extra: Any
+) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Compute/disks",
+        name,
+        location,
+        {
+            "creationData": {"createOption": "Empty"},
+            "diskSizeGB": size,
+            "networkAccessPolicy": "AllowAll",
+            "publicNetworkAccess": "Enabled",
+            "diskState": "Unattached",
+        },
+        sku={"name": "Standard_LRS", "tier": "Standard"},
+        **extra,
+    )
+
+
+def storage_account(sub: str, rg: str, name: str, location: str, **extra: Any) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Storage/storageAccounts",
+        name,
+        location,
+        {
+            "accessTier": "Hot",
+            "supportsHttpsTrafficOnly": True,
+            "minimumTlsVersion": "TLS1_2",
+            "allowBlobPublicAccess": False,
+            "allowSharedKeyAccess": True,
+            "publicNetworkAccess": "Enabled",
+            "isHnsEnabled": False,
+            "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"},
+        },
+        kind="StorageV2",
+        sku={"name": "Standard_LRS", "tier": "Standard"},
+        **extra,
+    )
+
+
+def container(account_id: str, name: str, access: str = "None") -> dict[str, Any]:
+    return {
+        "id": f"{account_id}/blobServices/default/containers/{name}",
+        "name": name,
+        "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
+        "etag": '"0x8D"',
+        "properties": {"publicAccess": access, "metadata": {}, "hasLegalHold": False},
+    }
+
+
+def key_vault(sub: str, rg: str, name: str, location: str, **extra: Any) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.KeyVault/vaults",
+        name,
+        location,
+        {
+            "tenantId": TENANT,
+            "sku": {"family": "A", "name": "standard"},
+            "accessPolicies": [],
+            "enabledForDeployment": False,
+            "enabledForDiskEncryption": False,
+            "enabledForTemplateDeployment": False,
+            "enableSoftDelete": True,
+            "softDeleteRetentionInDays": 90,
+            "enableRbacAuthorization": True,
+            "publicNetworkAccess": "Enabled",
+            "vaultUri": f"https://{name}.vault.azure.net/",
+        },
+        **extra,
+    )
+
+
+def dns_zone(sub: str, rg: str, name: str, **extra: Any) -> dict[str, Any]:
+    zone = _res(
+        sub,
+        rg,
+        "Microsoft.Network/dnszones",
+        name,
+        "global",
+        {"numberOfRecordSets": 2, "nameServers": ["ns1-01.azure-dns.com."], "zoneType": "Public"},
+        **extra,
+    )
+    zone["etag"] = "00000002-0000-0000-0000-000000000000"
+    return zone
+
+
+def record_set(zone_id: str, kind: str, name: str, ttl: int, **properties: Any) -> dict[str, Any]:
+    """A record set as ARM lists it: ``dnszones`` in lower case, whatever Terraform wrote."""
+    zone_name = zone_id.rsplit("/", 1)[-1]
+    rid = f"{zone_id}/{kind}/{name}".replace("/dnsZones/", "/dnszones/")
+    return {
+        "id": rid,
+        "name": name,
+        "type": f"Microsoft.Network/dnszones/{kind}",
+        "etag": secrets.token_hex(8),
+        "properties": {
+            "metadata": properties.pop("metadata", {}),
+            "TTL": ttl,
+            "fqdn": f"{name}.{zone_name}.",
+            "provisioningState": "Succeeded",
+            **properties,
+        },
+    }
+
+
+def service_plan(sub: str, rg: str, name: str, location: str, **extra: Any) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Web/serverfarms",
+        name,
+        location,
+        {
+            "reserved": True,
+            "perSiteScaling": False,
+            "zoneRedundant": False,
+            "maximumElasticWorkerCount": 1,
+        },
+        kind="linux",
+        sku={"name": "P1v3", "tier": "PremiumV3", "capacity": 1},
+        **extra,
+    )
+
+
+def web_app(
+    sub: str, rg: str, name: str, location: str, plan_id: str, **extra: Any
+) -> dict[str, Any]:
+    return _res(
+        sub,
+        rg,
+        "Microsoft.Web/sites",
+        name,
+        location,
+        {
+            "serverFarmId": plan_id,
+            "httpsOnly": True,
+            "enabled": True,
+            "clientAffinityEnabled": False,
+            "clientCertEnabled": False,
+            "clientCertMode": "Required",
+            "publicNetworkAccess": "Enabled",
+            "defaultHostName": f"{name}.azurewebsites.net",
+            "state": "Running",
+        },
+        kind="app,linux",
+        **extra,
+    )
+
+
+def put_record(fake: FakeAzure, record: dict[str, Any]) -> str:
+    """Store a record set so that its zone's ``recordsets`` listing has it."""
+    zone = record["id"].rsplit("/", 2)[0]
+    return fake.put(record, also_listed_under=(f"{zone}/recordsets",))
+
+
+@dataclass
+class AppWorld:
+    """The ids of :func:`app_world`'s objects that tests change out of band."""
+
+    vnet: str
+    ssh_rule_group: str
+    vm_web: str
+    account: str
+    vault: str
+    zone: str
+
+
+def app_world(fake: FakeAzure, location: str = "westeurope") -> AppWorld:
+    """The cloud ``tests/data/azure/terraform.tfstate`` describes, in sync with it: one
+    resource group of a small web application (network, VMs, storage, vault, DNS, App
+    Service)."""
+    sub, rg = fake.subscription, "rg-app"
+    fake.put(resource_group(sub, rg, location, {"env": "prod"}))
+    vnet = virtual_network(
+        sub,
+        rg,
+        "vnet-app",
+        location,
+        "10.0.0.0/16",
+        {"snet-data": "10.0.2.0/24", "snet-web": "10.0.1.0/24"},
+        tags={"Owner": "platform"},
+    )
+    vnet["properties"]["subnets"][0]["properties"]["serviceEndpoints"] = [
+        {"service": "Microsoft.Storage", "locations": [location]}
+    ]
+    vnet_id = fake.put(vnet)
+    rule = {
+        "protocol": "Tcp",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "access": "Allow",
+        "direction": "Inbound",
+    }
+    nsg = fake.put(
+        security_group(
+            sub,
+            rg,
+            "nsg-web",
+            location,
+            [
+                {
+                    "name": "allow-ssh",
+                    "priority": 100,
+                    "destinationPortRange": "22",
+                    "sourceAddressPrefix": "10.0.0.0/8",
+                    **rule,
+                },
+                {
+                    "name": "allow-https",
+                    "priority": 110,
+                    "destinationPortRange": "443",
+                    "sourceAddressPrefix": "*",
+                    **rule,
+                },
+            ],
+        )
+    )
+    pip = fake.put(public_ip(sub, rg, "pip-web", location))
+    web_subnet = f"{vnet_id}/subnets/snet-web"
+    nic_web = network_interface(sub, rg, "nic-web", location, web_subnet, "10.0.1.4")
+    nic_web["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"] = {"id": pip}
+    nic_web_id = fake.put(nic_web)
+    nic_jump = fake.put(network_interface(sub, rg, "nic-jump", location, web_subnet, "10.0.1.5"))
+    vm_web = fake.put(
+        virtual_machine(sub, rg, "vm-web", location, nic_web_id, tags={"role": "vm-web"})
+    )
+    fake.put(
+        virtual_machine(
+            sub,
+            rg,
+            "vm-jump",
+            location,
+            nic_jump,
+            size="Standard_B2ms",
+            windows=True,
+            tags={"role": "vm-jump"},
+        )
+    )
+    fake.put(managed_disk(sub, rg, "disk-data", location, 64, tags={"data": "app"}))
+    account = fake.put(storage_account(sub, rg, "stappdata01", location, tags={"data": "app"}))
+    fake.put(container(account, "assets"))
+    vault = fake.put(key_vault(sub, rg, "kv-app-01", location))
+    zone = fake.put(dns_zone(sub, rg, "example.com"))
+    put_record(fake, record_set(zone, "A", "www", 300, ARecords=[{"ipv4Address": "20.1.2.3"}]))
+    put_record(
+        fake,
+        record_set(
+            zone, "CNAME", "api", 3600, CNAMERecord={"cname": "app-web-01.azurewebsites.net"}
+        ),
+    )
+    put_record(
+        fake, record_set(zone, "NS", "@", 172800, NSRecords=[{"nsdname": "ns1-01.azure-dns.com."}])
+    )
+    plan = fake.put(service_plan(sub, rg, "plan-app", location))
+    fake.put(web_app(sub, rg, "app-web-01", location, plan))
+    return AppWorld(vnet_id, nsg, vm_web, account, vault, zone)

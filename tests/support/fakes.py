@@ -76,11 +76,14 @@ class FakeCloud:
                     await asyncio.to_thread(cancel_event.wait, 30)
                 if cancel_event is not None and cancel_event.is_set():
                     outcome = ScanOutcome(
-                        provider="aws", type=type_, region=region, unobserved_reason="cancelled"
+                        provider=self.name,
+                        type=type_,
+                        region=region,
+                        unobserved_reason="cancelled",
                     )
                 else:
                     outcome = ScanOutcome(
-                        provider="aws",
+                        provider=self.name,
                         type=type_,
                         region=region,
                         resources=[

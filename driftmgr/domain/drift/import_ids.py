@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from driftmgr.domain.drift import aws as _aws  # noqa: F401 - registers the AWS type rules
+from driftmgr.domain.drift import scope as _scope  # noqa: F401 - registers every cloud's rules
 from driftmgr.domain.drift.rules import registered_types, rules_for
 
 __all__ = ["import_id", "import_id_table"]

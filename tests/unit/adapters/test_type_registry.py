@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from driftmgr.adapters.providers.aws import ENUMERATORS, provider, registry
+from driftmgr.bootstrap import default_providers
 from driftmgr.domain.drift import defaults, scope, severity
 from driftmgr.domain.drift.import_ids import import_id_table
 from driftmgr.domain.drift.rules import register, registered_types, rules_for
@@ -27,12 +28,17 @@ def test_every_enumerated_type_has_rules() -> None:
 
 
 def test_every_rules_entry_is_listed_by_an_enumerator_as_itself_or_as_the_type_it_is() -> None:
+    listed = set().union(*(f().supported_types for f in default_providers().values()))
+    assert set(ENUMERATORS) <= listed
     unlisted = [
-        t
-        for t in registered_types()
-        if t not in ENUMERATORS and rules_for(t).live_type not in ENUMERATORS
+        t for t in registered_types() if t not in listed and rules_for(t).live_type not in listed
     ]
     assert unlisted == []
+
+
+def test_every_listed_type_of_every_cloud_has_rules() -> None:
+    for name, factory in default_providers().items():
+        assert sorted(factory().supported_types - registered_types()) == [], name
 
 
 def test_the_import_id_table_in_the_docs_is_the_one_the_rules_make() -> None:

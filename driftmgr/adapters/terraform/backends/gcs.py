@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import google.auth.exceptions
+import google.cloud.storage as storage
 from google.api_core import exceptions as api
 from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
-from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 
 from driftmgr.adapters.terraform.backends.errors import (
