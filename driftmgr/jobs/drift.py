@@ -123,9 +123,7 @@ def _reusable_scans(
     if run.account_roles or run.tags:
         return []  # the cache holds plain whole-account inventories only
     pairs = {
-        (t, region)
-        for t in types
-        for region in ([GLOBAL_REGION] if is_global_type(t) else regions)
+        (t, region) for t in types for region in ([GLOBAL_REGION] if is_global_type(t) else regions)
     }
     since = backend.clock() - timedelta(seconds=run.max_inventory_age)
     cached = fresh_scans(backend.views, provider, pairs, since)
