@@ -84,6 +84,16 @@ inventory_table = sa.Table(
 )
 
 _inventory_decoder = msgspec.json.Decoder(list[LiveResource])
+#: Resources kept decoded and redacted, oldest inventory out first
+#: (:meth:`DiscoveriesProjection._inventory`).
+_INVENTORY_CACHE = 20_000
+_INSERT_SCAN = discovery_scans_table.insert()
+_DELETE_LISTING = inventory_table.delete().where(
+    inventory_table.c.provider == sa.bindparam("provider"),
+    inventory_table.c.account == sa.bindparam("account"),
+    inventory_table.c.resource_type == sa.bindparam("resource_type"),
+    inventory_table.c.region == sa.bindparam("region"),
+)
 
 
 class DiscoveriesProjection(Projection):
@@ -92,6 +102,9 @@ class DiscoveriesProjection(Projection):
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
+        self._inventories: dict[str, list[tuple[LiveResource, dict[str, Any]]]] = {}
+        self._cached = 0
+        """Resources held in ``_inventories``, bounded by :data:`_INVENTORY_CACHE`."""
 
     def _update_run(self, conn: Connection, event: DriftmgrAggregate.Event, **values: Any) -> None:
         conn.execute(
@@ -134,19 +147,39 @@ class DiscoveriesProjection(Projection):
             )
         )
 
+    def _inventory(self, digest: str) -> list[tuple[LiveResource, dict[str, Any]]]:
+        """An inventory blob's resources with their redacted attributes. Periodic scans of
+        unchanged infrastructure store the same blob again (blobs are content-addressed),
+        so the decoded, redacted form is kept for the most recent digests: catching up a
+        log of repeated scans decodes and redacts each inventory once."""
+        found = self._inventories.get(digest)
+        if found is None:
+            found = [
+                # The read model holds no secret: what the API serves from it cannot leak
+                # one. Drift runs compare the blob's real values instead.
+                (r, redact_attributes(r.type, r.attributes))
+                for r in _inventory_decoder.decode(self._blobs.get(digest))
+            ]
+            while self._inventories and self._cached + len(found) > _INVENTORY_CACHE:
+                self._cached -= len(self._inventories.pop(next(iter(self._inventories))))
+            if len(found) <= _INVENTORY_CACHE:
+                self._inventories[digest] = found
+                self._cached += len(found)
+        return found
+
     @handles(DiscoveryRun.ServiceScanned)
     def scanned(self, conn: Connection, event: DiscoveryRun.ServiceScanned, position: int) -> None:
         self._record_scan(conn, event, observed=True, count=event.resource_count)
-        resources = _inventory_decoder.decode(self._blobs.get(event.inventory_sha256))
-        inv = inventory_table.c
+        resources = self._inventory(event.inventory_sha256)
         account = getattr(event, "account", None) or ""
         conn.execute(
-            inventory_table.delete().where(
-                inv.provider == event.provider,
-                inv.account == account,
-                inv.resource_type == event.resource_type,
-                inv.region == event.region,
-            )
+            _DELETE_LISTING,
+            {
+                "provider": event.provider,
+                "account": account,
+                "resource_type": event.resource_type,
+                "region": event.region,
+            },
         )
         if resources:
             conn.execute(
@@ -159,13 +192,11 @@ class DiscoveriesProjection(Projection):
                         "resource_id": r.id,
                         "account": account,
                         "is_default": r.is_default,
-                        # The read model holds no secret: what the API serves from it cannot
-                        # leak one. Drift runs compare the blob's real values instead.
-                        "attributes": redact_attributes(r.type, r.attributes),
+                        "attributes": attributes,
                         "discovery_run_id": event.originator_id,
                         "observed_at": event.timestamp,
                     }
-                    for r in resources
+                    for r, attributes in resources
                 ],
             )
 
@@ -184,19 +215,21 @@ class DiscoveriesProjection(Projection):
         count: int,
         reason: str | None = None,
     ) -> None:
+        # A prebuilt statement with parameters, not .values(): it compiles once, not per event.
         conn.execute(
-            discovery_scans_table.insert().values(
-                discovery_run_id=event.originator_id,
-                account=getattr(event, "account", None) or "",
-                resource_type=event.resource_type,
-                region=event.region,
-                observed=observed,
-                resource_count=count,
-                duration_ms=event.duration_ms,
-                inventory_sha256=getattr(event, "inventory_sha256", None),
-                reason=reason,
-                scanned_at=event.timestamp,
-            )
+            _INSERT_SCAN,
+            {
+                "discovery_run_id": event.originator_id,
+                "account": getattr(event, "account", None) or "",
+                "resource_type": event.resource_type,
+                "region": event.region,
+                "observed": observed,
+                "resource_count": count,
+                "duration_ms": event.duration_ms,
+                "inventory_sha256": getattr(event, "inventory_sha256", None),
+                "reason": reason,
+                "scanned_at": event.timestamp,
+            },
         )
 
     @handles(DiscoveryRun.Completed)
