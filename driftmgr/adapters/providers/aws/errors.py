@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
+from driftmgr.adapters.providers.scanning import ScanCancelled
+
 __all__ = [
     "ACCESS_DENIED",
     "BAD_CREDENTIALS",
@@ -76,13 +78,6 @@ SESSION_EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestEx
 BAD_CREDENTIALS = frozenset(
     {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "AuthFailure"}
 )
-
-
-class ScanCancelled(Exception):
-    """The scan was asked to stop before this listing finished."""
-
-    def __init__(self) -> None:
-        super().__init__("cancelled")
 
 
 class CircuitOpenError(Exception):

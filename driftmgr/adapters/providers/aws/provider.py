@@ -17,21 +17,18 @@ What a scan promises:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import aioboto3
 import aiobotocore.session
 import boto3
 import botocore.session
-import msgspec
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -79,8 +76,8 @@ from driftmgr.adapters.providers.base import (
     ProviderError,
     ProviderUnreachableError,
 )
+from driftmgr.adapters.providers.scanning import Reporter, canonical, carrying, tagged_only
 from driftmgr.domain.drift.rules import rules_for
-from driftmgr.domain.drift.scope import carries_tags
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
 __all__ = ["ALL_REGIONS", "ROLE_SESSION_NAME", "AwsProvider"]
@@ -270,7 +267,7 @@ class AwsProvider:
         wanted = list(dict.fromkeys(types))
         if tag_filter:
             wanted = [t for t in wanted if rules_for(t).taggable]
-            on_scanned = _tagged_only(on_scanned, tag_filter)
+            on_scanned = tagged_only(on_scanned, tag_filter)
         regions = list(dict.fromkeys(regions))
         home_region = regions[0] if regions else self._default_region()
         resilience = Resilience(
@@ -283,7 +280,7 @@ class AwsProvider:
         )
         own = functools.partial(_aio_session, profile=self._profile)
         started = time.perf_counter()
-        report = _Reporter(on_scanned)
+        report = Reporter(on_scanned)
         scans: list[Scan] = []
         try:
             async with resilience.watching():
@@ -317,7 +314,7 @@ class AwsProvider:
         if logger.isEnabledFor(logging.INFO):
             logger.info("AWS scan by service: %s", _by_service(scans, outcomes))
         if tag_filter:
-            outcomes = [_carrying(o, tag_filter) for o in outcomes]
+            outcomes = [carrying(o, tag_filter) for o in outcomes]
         return sorted(outcomes, key=lambda o: (o.account or "", o.type, o.region))
 
     async def _scan_role(
@@ -326,7 +323,7 @@ class AwsProvider:
         role: _Role,
         regions: list[str],
         types: list[str],
-        report: _Reporter,
+        report: Reporter,
         scans: list[Scan],
     ) -> list[ScanOutcome]:
         try:
@@ -372,7 +369,7 @@ class AwsProvider:
         account: str | None,
         regions: list[str],
         types: list[str],
-        report: _Reporter,
+        report: Reporter,
     ) -> list[ScanOutcome]:
         outcomes: list[ScanOutcome] = []
         regional = [t for t in types if not ENUMERATORS[t].is_global]
@@ -397,7 +394,7 @@ class AwsProvider:
         account: str | None,
         type_: str,
         region: str,
-        report: _Reporter,
+        report: Reporter,
     ) -> ScanOutcome:
         spec = ENUMERATORS[type_]
         started = time.perf_counter()
@@ -428,7 +425,7 @@ class AwsProvider:
         jobs: list[tuple[str, str]],
         account: str | None,
         reason: str,
-        report: _Reporter,
+        report: Reporter,
     ) -> list[ScanOutcome]:
         outcomes = [
             ScanOutcome(
@@ -447,30 +444,6 @@ def _aio_session(*, profile: str | None = None, **credentials: Any) -> aioboto3.
     session = aioboto3.Session(botocore_session=botocore_session, **credentials)
     dedupe_search_paths(session)
     return session
-
-
-class _Reporter:
-    """Hands each outcome to ``on_scanned`` on one thread of its own, in the order they land.
-
-    The callback usually writes to a store (the discovery job records an event per
-    outcome, fsync included); run on the event loop it would stall every listing in
-    flight meanwhile. One thread keeps the calls sequential, as before; each listing still
-    awaits its own call, so a failing callback fails the scan as it did, and :meth:`close`
-    waits for any call still running, so none outlives the scan.
-    """
-
-    def __init__(self, on_scanned: OnScanned | None) -> None:
-        self._on_scanned = on_scanned
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="scan-report") if on_scanned else None
-
-    async def __call__(self, outcome: ScanOutcome) -> None:
-        if self._on_scanned is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._pool, self._on_scanned, outcome)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
 
 
 def _by_service(scans: Sequence[Scan], outcomes: Sequence[ScanOutcome]) -> str:
@@ -527,41 +500,3 @@ def _parse_role(arn: str) -> _Role:
     if match is None:
         raise ValueError(f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
     return _Role(arn, match["account"])
-
-
-def canonical(resources: list[LiveResource]) -> list[LiveResource]:
-    """Resources in a fixed order, every attribute map (tags included) sorted by key.
-
-    Same account, same bytes: the inventory blob's hash only changes when the cloud does.
-    """
-    return sorted(
-        (
-            msgspec.structs.replace(resource, attributes=_sorted_maps(resource.attributes))
-            for resource in resources
-        ),
-        key=lambda r: (r.id, r.region, r.account or ""),
-    )
-
-
-def _sorted_maps(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted_maps(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_sorted_maps(item) for item in value]
-    return value
-
-
-def _carrying(outcome: ScanOutcome, wanted: Mapping[str, str]) -> ScanOutcome:
-    kept = [r for r in outcome.resources if carries_tags(r.attributes, wanted)]
-    return msgspec.structs.replace(outcome, resources=kept)
-
-
-def _tagged_only(on_scanned: OnScanned | None, wanted: Mapping[str, str]) -> OnScanned | None:
-    if on_scanned is None:
-        return None
-    report = on_scanned
-
-    def filtered(outcome: ScanOutcome) -> None:
-        report(_carrying(outcome, wanted))
-
-    return filtered

@@ -36,14 +36,13 @@ cancellation needs nothing special: every wait here is an ``await`` that cancels
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import random
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 import stamina
 from aiolimiter import AsyncLimiter
@@ -57,6 +56,8 @@ from driftmgr.adapters.providers.aws.errors import (
     is_retryable,
     unobserved_reason,
 )
+from driftmgr.adapters.providers.backoff import check_retry_policy, full_jitter
+from driftmgr.adapters.providers.scanning import Cancellation
 from driftmgr.domain.resources import GLOBAL_REGION
 
 __all__ = [
@@ -106,8 +107,6 @@ DEFAULT_BREAKER_THRESHOLD = 5
 #: Services with one account-wide control plane: their lane's region is ``global``.
 GLOBAL_SERVICES = frozenset({"iam", "route53", "organizations", "cloudfront"})
 
-_CANCEL_POLL_SECONDS = 0.05
-
 
 class LaneKey(NamedTuple):
     account: str
@@ -135,15 +134,11 @@ class RetryPolicy:
     """Seconds of attempts plus backoff sleeps per call; waiting for our own limits is free."""
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.budget <= 0:
-            raise ValueError("delays must not be negative and the budget must be positive")
+        check_retry_policy(self.attempts, self.base_delay, self.max_delay, self.budget)
 
     def delay(self, retry: int, rng: random.Random) -> float:
         """Full jitter: a uniform sleep up to the exponential ceiling for retry ``retry``."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
-        return rng.uniform(0.0, ceiling)
+        return full_jitter(retry, self.base_delay, self.max_delay, rng)
 
 
 class CircuitBreaker:
@@ -196,7 +191,7 @@ class Stats:
     open_circuits: list[str] = field(default_factory=list)
 
 
-class Resilience:
+class Resilience(Cancellation):
     """The limits, retries and breakers one scan's calls share. Create it inside the loop."""
 
     def __init__(
@@ -219,8 +214,7 @@ class Resilience:
         self.max_concurrency = max_concurrency
         self.retry = retry or RetryPolicy()
         self.breaker_threshold = breaker_threshold
-        self._cancel_event = cancel_event
-        self._cancelled = asyncio.Event()
+        super().__init__(cancel_event)
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._everything = asyncio.Semaphore(max_concurrency)
         self._lanes: dict[LaneKey, _Lane] = {}
@@ -258,61 +252,6 @@ class Resilience:
 
     def breaker(self, key: LaneKey) -> CircuitBreaker:
         return self._lane(key).breaker
-
-    # --- cancellation ----------------------------------------------------------------------
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancelled.is_set() or (
-            self._cancel_event is not None and self._cancel_event.is_set()
-        )
-
-    def check_cancelled(self) -> None:
-        if self.cancel_requested:
-            self._cancelled.set()
-            raise ScanCancelled
-
-    @contextlib.asynccontextmanager
-    async def watching(self) -> AsyncIterator[None]:
-        """Turn the thread-safe ``cancel_event`` into a wake-up for waiting listings."""
-        if self._cancel_event is None:
-            yield
-            return
-        watcher = asyncio.create_task(self._watch(self._cancel_event))
-        try:
-            yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-
-    async def _watch(self, event: threading.Event) -> None:
-        # A threading.Event cannot wake a loop; poll it (waiting in a thread would leave a
-        # thread behind that asyncio.run waits for at shutdown).
-        while not event.is_set():  # noqa: ASYNC110 - a threading.Event, set by another thread
-            await asyncio.sleep(_CANCEL_POLL_SECONDS)
-        self._cancelled.set()
-
-    async def until_cancelled(self, work: Coroutine[Any, Any, T]) -> T:
-        """Await ``work``; if the scan is cancelled first, stop it and raise ScanCancelled."""
-        if self.cancel_requested:
-            work.close()
-            raise ScanCancelled
-        if self._cancel_event is None:
-            return await work
-        task = asyncio.ensure_future(work)
-        cancelled = asyncio.ensure_future(self._cancelled.wait())
-        try:
-            await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            # Runs on our own cancellation too: never leave either task behind.
-            cancelled.cancel()
-            if not task.done():
-                task.cancel()
-                await asyncio.wait({task})
-        if task.cancelled():
-            raise ScanCancelled
-        return task.result()
 
     # --- calls -----------------------------------------------------------------------------
 

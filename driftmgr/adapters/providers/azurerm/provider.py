@@ -30,8 +30,6 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import msgspec
-
 from driftmgr.adapters.providers.azurerm.registry import ENUMERATORS, Listing
 from driftmgr.adapters.providers.azurerm.resilience import (
     Calls,
@@ -46,9 +44,9 @@ from driftmgr.adapters.providers.base import (
     ProviderError,
     ProviderUnreachableError,
 )
+from driftmgr.adapters.providers.scanning import Reporter, canonical, carrying, tagged_only
 from driftmgr.domain.drift.azurerm._common import PROVIDER
 from driftmgr.domain.drift.rules import rules_for
-from driftmgr.domain.drift.scope import carries_tags
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
 __all__ = [
@@ -238,10 +236,11 @@ class AzureProvider:
         wanted = list(dict.fromkeys(types))
         if tag_filter:
             wanted = [t for t in wanted if rules_for(t).taggable]
+            on_scanned = tagged_only(on_scanned, tag_filter)
         locations = [_location(r) for r in dict.fromkeys(regions)]
         calls = Calls(self._retry, cancel_event or threading.Event())
         pool = ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="azure-scan")
-        report = _Reporter(on_scanned, tag_filter)
+        report = Reporter(on_scanned)
         started = time.perf_counter()
         outcomes: list[ScanOutcome] = []
         try:
@@ -287,7 +286,7 @@ class AzureProvider:
             _by_service(calls, outcomes) or "no calls",
         )
         if tag_filter:
-            outcomes = [_carrying(o, tag_filter) for o in outcomes]
+            outcomes = [carrying(o, tag_filter) for o in outcomes]
         return sorted(outcomes, key=lambda o: (o.account or "", o.type, o.region))
 
     def _scan_subscriptions(self, calls: Calls) -> list[str]:
@@ -303,7 +302,7 @@ class AzureProvider:
         listing: Listing,
         types: list[str],
         locations: list[str],
-        report: _Reporter,
+        report: Reporter,
     ) -> list[ScanOutcome]:
         async def one(type_: str) -> tuple[str, list[LiveResource] | BaseException, int]:
             started = time.perf_counter()
@@ -375,7 +374,7 @@ class AzureProvider:
                     provider=PROVIDER,
                     type=type_,
                     region=region,
-                    resources=_canonical(here),
+                    resources=canonical(here),
                     duration_ms=elapsed,
                     account=listing.subscription,
                 )
@@ -439,27 +438,6 @@ def _visible_subscriptions(client: Any) -> list[str]:
     return sorted(set(found))
 
 
-class _Reporter:
-    """Hands each outcome to ``on_scanned`` on one thread of its own, in order (the
-    callback writes to a store; on the event loop it would stall the listings)."""
-
-    def __init__(self, on_scanned: OnScanned | None, tag_filter: Mapping[str, str] | None) -> None:
-        self._on_scanned = on_scanned
-        self._tags = tag_filter
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="scan-report") if on_scanned else None
-
-    async def __call__(self, outcome: ScanOutcome) -> None:
-        if self._on_scanned is not None:
-            if self._tags:
-                outcome = _carrying(outcome, self._tags)
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._pool, self._on_scanned, outcome)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-
-
 def _by_service(calls: Calls, outcomes: Sequence[ScanOutcome]) -> str:
     """Where a scan's time went, per management SDK: ``network 0.84 s (3 calls, 12
     listings)``, slowest first."""
@@ -472,27 +450,3 @@ def _by_service(calls: Calls, outcomes: Sequence[ScanOutcome]) -> str:
         f"{listed.get(service, 0)} listings)"
         for service, seconds in sorted(calls.seconds.items(), key=lambda item: -item[1])
     )
-
-
-def _canonical(resources: list[LiveResource]) -> list[LiveResource]:
-    """Resources in a fixed order, attribute maps sorted: same cloud, same bytes."""
-    return sorted(
-        (
-            msgspec.structs.replace(resource, attributes=_sorted_maps(resource.attributes))
-            for resource in resources
-        ),
-        key=lambda r: (r.id, r.region, r.account or ""),
-    )
-
-
-def _sorted_maps(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted_maps(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_sorted_maps(item) for item in value]
-    return value
-
-
-def _carrying(outcome: ScanOutcome, wanted: Mapping[str, str]) -> ScanOutcome:
-    kept = [r for r in outcome.resources if carries_tags(r.attributes, wanted)]
-    return msgspec.structs.replace(outcome, resources=kept)

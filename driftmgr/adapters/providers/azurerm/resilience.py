@@ -27,6 +27,7 @@ from azure.core.exceptions import (
 )
 
 from driftmgr.adapters.providers.azurerm import telemetry
+from driftmgr.adapters.providers.scanning import ScanCancelled
 
 __all__ = ["Calls", "RetryPolicy", "ScanCancelled", "one_line", "unobserved_reason"]
 
@@ -34,13 +35,6 @@ T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _DENIED = frozenset({401, 403})
-
-
-class ScanCancelled(Exception):
-    """The scan was asked to stop before this listing finished."""
-
-    def __init__(self) -> None:
-        super().__init__("cancelled")
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,17 @@ so the token only ever goes to the configured endpoint, whatever host a link nam
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import stamina
 
+from driftmgr.adapters.providers.backoff import check_retry_policy, full_jitter
 from driftmgr.adapters.providers.digitalocean import telemetry
 from driftmgr.adapters.providers.digitalocean.errors import (
     CallTimeoutError,
@@ -33,6 +33,7 @@ from driftmgr.adapters.providers.digitalocean.errors import (
     is_throttled,
     retry_after,
 )
+from driftmgr.adapters.providers.scanning import Cancellation
 
 __all__ = ["PER_PAGE", "Calls", "RetryPolicy", "Stats"]
 
@@ -40,8 +41,6 @@ T = TypeVar("T")
 
 #: The most DigitalOcean returns per page.
 PER_PAGE = 200
-
-_CANCEL_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,14 +58,10 @@ class RetryPolicy:
     budget: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.budget <= 0:
-            raise ValueError("delays must not be negative and the budget must be positive")
+        check_retry_policy(self.attempts, self.base_delay, self.max_delay, self.budget)
 
     def delay(self, retry: int, rng: random.Random) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
-        return rng.uniform(0.0, ceiling)
+        return full_jitter(retry, self.base_delay, self.max_delay, rng)
 
 
 @dataclass
@@ -81,7 +76,7 @@ class Stats:
     by_service: dict[str, int] = field(default_factory=dict)
 
 
-class Calls:
+class Calls(Cancellation):
     """The limits, retries and cancellation one scan's calls share. Create it in the loop."""
 
     def __init__(
@@ -94,62 +89,9 @@ class Calls:
     ) -> None:
         self.retry = retry
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._cancel_event = cancel_event
-        self._cancelled = asyncio.Event()
+        super().__init__(cancel_event)
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self.stats = Stats()
-
-    # --- cancellation ----------------------------------------------------------------------
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancelled.is_set() or (
-            self._cancel_event is not None and self._cancel_event.is_set()
-        )
-
-    def check_cancelled(self) -> None:
-        if self.cancel_requested:
-            self._cancelled.set()
-            raise ScanCancelled
-
-    @contextlib.asynccontextmanager
-    async def watching(self) -> AsyncIterator[None]:
-        """Turn the thread-safe ``cancel_event`` into a wake-up for waiting listings."""
-        if self._cancel_event is None:
-            yield
-            return
-        watcher = asyncio.create_task(self._watch(self._cancel_event))
-        try:
-            yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-
-    async def _watch(self, event: threading.Event) -> None:
-        while not event.is_set():  # noqa: ASYNC110 - a threading.Event, set by another thread
-            await asyncio.sleep(_CANCEL_POLL_SECONDS)
-        self._cancelled.set()
-
-    async def until_cancelled(self, work: Coroutine[Any, Any, T]) -> T:
-        """Await ``work``; if the scan is cancelled first, stop it and raise ScanCancelled."""
-        if self.cancel_requested:
-            work.close()
-            raise ScanCancelled
-        if self._cancel_event is None:
-            return await work
-        task = asyncio.ensure_future(work)
-        cancelled = asyncio.ensure_future(self._cancelled.wait())
-        try:
-            await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            cancelled.cancel()
-            if not task.done():
-                task.cancel()
-                await asyncio.wait({task})
-        if task.cancelled():
-            raise ScanCancelled
-        return task.result()
 
     # --- calls -----------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from typing import Any
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from botocore.exceptions import BotoCoreError, ClientError
 
+from driftmgr.adapters.providers.scanning import ScanCancelled
+
 __all__ = [
     "CallTimeoutError",
     "NotConfigured",
@@ -26,13 +28,6 @@ __all__ = [
     "status_of",
     "unobserved_reason",
 ]
-
-
-class ScanCancelled(Exception):
-    """The scan was cancelled before this listing finished."""
-
-    def __str__(self) -> str:
-        return "cancelled"
 
 
 class CallTimeoutError(Exception):

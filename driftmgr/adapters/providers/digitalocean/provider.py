@@ -23,10 +23,8 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import msgspec
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
@@ -64,6 +62,7 @@ from driftmgr.adapters.providers.digitalocean.registry import (
     Scan,
     SpacesSettings,
 )
+from driftmgr.adapters.providers.scanning import Reporter, canonical
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
 __all__ = ["ALL_REGIONS", "DEFAULT_API_URL", "DEFAULT_REGION", "DigitalOceanProvider"]
@@ -230,7 +229,7 @@ class DigitalOceanProvider:
         calls = Calls(
             retry=self._retry, max_concurrency=self._max_concurrency, cancel_event=cancel_event
         )
-        report = _Reporter(on_scanned)
+        report = Reporter(on_scanned)
         started = time.perf_counter()
         outcomes: list[ScanOutcome] = []
         try:
@@ -276,7 +275,7 @@ class DigitalOceanProvider:
         return sorted(outcomes, key=lambda o: (o.type, o.region))
 
     async def _scan_type(
-        self, scan: Scan, type_: str, regions: Sequence[str], report: _Reporter
+        self, scan: Scan, type_: str, regions: Sequence[str], report: Reporter
     ) -> list[ScanOutcome]:
         spec = ENUMERATORS[type_]
         if spec.is_global:
@@ -306,7 +305,7 @@ class DigitalOceanProvider:
         return outcomes
 
     async def _list(
-        self, scan: Scan, type_: str, region: str, asked: str, report: _Reporter
+        self, scan: Scan, type_: str, region: str, asked: str, report: Reporter
     ) -> ScanOutcome:
         started = time.perf_counter()
         listed, reason = await _listing(scan, type_, asked)
@@ -340,7 +339,7 @@ async def _list_regions(scan: Scan) -> list[str]:
 
 
 async def _unobserved(
-    jobs: list[tuple[str, str]], reason: str, report: _Reporter
+    jobs: list[tuple[str, str]], reason: str, report: Reporter
 ) -> list[ScanOutcome]:
     outcomes = [
         ScanOutcome(provider=PROVIDER, type=t, region=r, unobserved_reason=reason) for t, r in jobs
@@ -352,40 +351,3 @@ async def _unobserved(
 
 def _regions_of(type_: str, regions: list[str]) -> list[str]:
     return [GLOBAL_REGION] if ENUMERATORS[type_].is_global else regions
-
-
-class _Reporter:
-    """Hands each outcome to ``on_scanned`` on one thread of its own, in the order they land
-    (the callback writes to a store; on the loop it would stall every listing)."""
-
-    def __init__(self, on_scanned: OnScanned | None) -> None:
-        self._on_scanned = on_scanned
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="scan-report") if on_scanned else None
-
-    async def __call__(self, outcome: ScanOutcome) -> None:
-        if self._on_scanned is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._pool, self._on_scanned, outcome)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-
-
-def canonical(resources: list[LiveResource]) -> list[LiveResource]:
-    """Resources by id, every attribute map sorted by key: same account, same bytes."""
-    return sorted(
-        (
-            msgspec.structs.replace(resource, attributes=_sorted_maps(resource.attributes))
-            for resource in resources
-        ),
-        key=lambda r: (r.id, r.region),
-    )
-
-
-def _sorted_maps(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted_maps(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_sorted_maps(item) for item in value]
-    return value

@@ -30,11 +30,9 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import google.auth
-import msgspec
 import requests
 from google.api_core import exceptions as api
 from google.api_core.client_options import ClientOptions
@@ -69,6 +67,7 @@ from driftmgr.adapters.providers.google.resilience import (
     is_throttle,
     unobserved_reason,
 )
+from driftmgr.adapters.providers.scanning import Reporter, canonical
 from driftmgr.domain.resources import GLOBAL_REGION, LiveResource, ScanOutcome
 
 __all__ = ["ENDPOINT_ENV", "KNOWN_REGIONS", "SCOPE_ENV", "GoogleProvider"]
@@ -337,17 +336,10 @@ class _Scan:
         self.stats = Stats()
         self._slots = asyncio.Semaphore(provider._max_concurrency)
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
-        self._on_scanned = on_scanned
-        # One thread: callbacks stay sequential and off the event loop (they write events).
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="gcp-report") if on_scanned else None
+        self.report = Reporter(on_scanned, "gcp-report")
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-
-    async def report(self, outcome: ScanOutcome) -> None:
-        if self._on_scanned is not None:
-            await asyncio.get_running_loop().run_in_executor(self._pool, self._on_scanned, outcome)
+        self.report.close()
 
     def check_cancelled(self) -> None:
         if self.cancel_event is not None and self.cancel_event.is_set():
@@ -426,7 +418,7 @@ class _Scan:
             seen_tokens.add(token)
         if spec.finish is not None:
             resources = spec.finish(resources)
-        return _canonical(resources)
+        return canonical(resources)
 
     async def _call(self, client: Any, scope: str, spec: TypeSpec, token: str | None) -> Any:
         """One page, retried on its own."""
@@ -489,22 +481,6 @@ def _asset(message: Any) -> Asset:
         location=resource.location,
         data=plain(data),
     )
-
-
-def _canonical(resources: list[LiveResource]) -> list[LiveResource]:
-    """Resources in a fixed order, maps sorted by key: same cloud, same inventory bytes."""
-    return sorted(
-        (msgspec.structs.replace(r, attributes=_sorted_maps(r.attributes)) for r in resources),
-        key=lambda r: (r.id, r.region, r.account or ""),
-    )
-
-
-def _sorted_maps(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted_maps(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_sorted_maps(item) for item in value]
-    return value
 
 
 def _project_scope(credential_project: str | None) -> str:

@@ -22,6 +22,9 @@ from typing import Any
 import requests
 from google.api_core import exceptions as api
 
+from driftmgr.adapters.providers.backoff import check_retry_policy, full_jitter
+from driftmgr.adapters.providers.scanning import ScanCancelled
+
 __all__ = [
     "RetryPolicy",
     "ScanCancelled",
@@ -31,13 +34,6 @@ __all__ = [
     "retry_after",
     "unobserved_reason",
 ]
-
-
-class ScanCancelled(Exception):
-    """The scan was cancelled before this listing finished."""
-
-    def __str__(self) -> str:
-        return "cancelled"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,17 +47,14 @@ class RetryPolicy:
     budget: float = 120.0
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.budget <= 0:
-            raise ValueError("delays must not be negative and the budget must be positive")
+        check_retry_policy(self.attempts, self.base_delay, self.max_delay, self.budget)
 
     def delay(self, retry: int, exc: BaseException, rng: random.Random) -> float:
         """``Retry-After`` when the service sent it, else full jitter; capped at max_delay."""
         asked = retry_after(exc)
         if asked is not None:
             return min(asked, self.max_delay)
-        return rng.uniform(0.0, min(self.max_delay, self.base_delay * 2 ** (retry - 1)))
+        return full_jitter(retry, self.base_delay, self.max_delay, rng)
 
 
 @dataclass
