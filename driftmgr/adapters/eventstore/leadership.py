@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import logging
 import threading
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -23,23 +24,22 @@ __all__ = ["AlwaysLeader", "Leadership", "PostgresLeadership", "leadership_for"]
 log = logging.getLogger(__name__)
 
 
-class Leadership:
+class Leadership(Protocol):
     """A role one process holds at a time. ``try_acquire`` never blocks."""
 
     name: str
 
-    def try_acquire(self) -> bool:
-        raise NotImplementedError
+    def try_acquire(self) -> bool: ...
 
     @property
     def held(self) -> bool:
-        raise NotImplementedError
+        """Whether this process holds the role (as of its last try)."""
+        ...
 
-    def release(self) -> None:
-        raise NotImplementedError
+    def release(self) -> None: ...
 
 
-class AlwaysLeader(Leadership):
+class AlwaysLeader:
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -60,7 +60,7 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PostgresLeadership(Leadership):
+class PostgresLeadership:
     def __init__(self, engine: sa.Engine, name: str) -> None:
         self.name = name
         self._engine = engine
