@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -17,6 +19,46 @@ from tests.support.report_contract import contract_problems
 from tests.support.secrets import PLANTED
 
 DRIFTMGR = str(Path(sys.executable).with_name("driftmgr"))
+#: `driftmgr serve` on a free port: it announces the address it bound on stderr.
+SERVE = ("serve", "--port", "0")
+
+
+class Running(NamedTuple):
+    process: subprocess.Popen[str]
+    url: str
+    """The address a `serve` announced ("" for a process that serves nothing)."""
+
+
+@contextmanager
+def running(
+    args: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    ready: str = "listening on",
+    check_exit: bool = False,
+) -> Iterator[Running]:
+    """`driftmgr ARGS` in a subprocess, once its first stderr line says ``ready`` (the
+    process has started, no sleeping); stopped with SIGTERM afterwards if still running,
+    and with ``check_exit`` its exit code must then be 0."""
+    process = subprocess.Popen(
+        [DRIFTMGR, *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ if env is None else env),
+    )
+    assert process.stderr is not None
+    try:
+        line = process.stderr.readline()  # blocks until the process announces itself
+        ended = process.poll() is not None
+        assert ready in line, line + (process.stderr.read() if ended else "")
+        url = line.split("listening on ", 1)[1].split()[0] if "listening on " in line else ""
+        yield Running(process, url)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=60)
+            assert not check_exit or code == 0, f"driftmgr {' '.join(args)} exited {code}"
+
 
 #: Values the test states mark sensitive (tests/data/terraform: `sensitive()` inputs and the
 #: `db_password` output), and the secrets tests/support/secrets.py plants in states and in the

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DRIFTMGR, Ran
+from tests.e2e.conftest import SERVE, Ran, running
 
 MAX_STATE_BYTES = 1 << 20  # the smallest limit DRIFTMGR_MAX_STATE_BYTES accepts
 BLOCKING_SLOTS = 8  # driftmgr.http.limits.BLOCKING_SLOTS, stated here as the contract
@@ -41,25 +39,6 @@ class Server:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=self.headers, timeout=120)
-
-
-@contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """`driftmgr serve` with ``env``; yields its URL and process id once it listens."""
-    process = subprocess.Popen(
-        [DRIFTMGR, "serve", "--port", "0"],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
-    )
-    assert process.stderr is not None
-    try:
-        line = process.stderr.readline()  # blocks until the server announces itself
-        assert "listening on" in line, line + process.stderr.read()
-        yield line.split("listening on ", 1)[1].split()[0], process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 @pytest.fixture
@@ -84,7 +63,8 @@ def start_server(driftmgr: Callable[..., Ran], roots: Path) -> Iterator[Callable
                 "DRIFTMGR_MAX_STATE_BYTES": str(MAX_STATE_BYTES),
                 "DRIFTMGR_FETCH_DEADLINE": str(fetch_deadline),
             }
-            url, pid = stack.enter_context(serving(env))
+            process, url = stack.enter_context(running(SERVE, {**os.environ, **env}))
+            pid = process.pid
             token = created.json()["token"]
             return Server(
                 url=url,

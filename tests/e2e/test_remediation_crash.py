@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +14,10 @@ import httpx
 import pytest
 from demo.aws_drift import REGION, apply, drift_out_of_band, terraform_state
 
-from tests.e2e.conftest import DRIFTMGR, Ran
+from tests.e2e.conftest import SERVE, Ran, running
 from tests.support.fault_proxy import Fault, FaultProxy
 
 MODIFY = b"Action=ModifyInstanceAttribute"
-
-
-@contextmanager
-def server(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [DRIFTMGR, "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env
-    )
-    assert process.stderr is not None
-    try:
-        line = process.stderr.readline()  # blocks until the server announces itself
-        assert "listening on" in line, line
-        yield process, line.split("listening on ", 1)[1].split()[0]
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
 
 
 @pytest.mark.slow
@@ -73,7 +55,7 @@ def test_a_killed_worker_leaves_an_apply_that_completes_with_each_effect_once(
             "DRIFTMGR_JOB_LEASE_SECONDS": "3",
             "DRIFTMGR_STATE_ROOTS": str(tmp_path),  # a server writes only states under these
         }
-        with server(env) as (process, url):
+        with running(SERVE, env) as (process, url):
             started = httpx.post(
                 f"{url}/api/v1/remediation-plans/{plan['id']}/apply",
                 json={},
@@ -86,7 +68,7 @@ def test_a_killed_worker_leaves_an_apply_that_completes_with_each_effect_once(
             process.wait(timeout=30)
         # The call the dead worker made still lands: the cloud changed, no event says so.
         proxy.release()
-        with server(env) as (_, url):
+        with running(SERVE, env) as (_, url):
             view = httpx.get(
                 f"{url}/api/v1/remediation-plans/{plan['id']}",
                 params={"wait": 60},

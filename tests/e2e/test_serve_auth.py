@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import DRIFTMGR, Ran
+from tests.e2e.conftest import SERVE, Ran, running
 
 STATE = (
     Path(__file__).parents[1] / "data" / "terraform" / "states" / "default.tfstate"
 ).read_text()
-
-
-@contextmanager
-def serving(*args: str) -> Iterator[str]:
-    """`driftmgr serve ARGS` in a subprocess; yields its URL once it says it listens."""
-    process = subprocess.Popen(
-        [DRIFTMGR, "serve", "--port", "0", *args],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-    assert process.stderr is not None
-    try:
-        line = process.stderr.readline()  # blocks until the server announces itself
-        assert "listening on" in line, line + process.stderr.read()
-        yield line.split("listening on ", 1)[1].split()[0]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
 
 
 def create_token(driftmgr: Callable[..., Ran], name: str, role: str) -> dict[str, Any]:
@@ -62,7 +39,7 @@ def test_serve_refuses_a_public_address_until_authentication_is_configured(
     assert "driftmgr token create" in lines[0]
 
     create_token(driftmgr, "ops", "admin")
-    with serving("--host", "0.0.0.0") as url:
+    with running([*SERVE, "--host", "0.0.0.0"], check_exit=True) as (_, url):
         port = url.rsplit(":", 1)[1]
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
         assert health.status_code == 200
@@ -73,7 +50,10 @@ def test_a_served_api_answers_only_tokens_and_records_their_names(
 ) -> None:
     token = create_token(driftmgr, "e2e", "operator")["token"]
     viewer = create_token(driftmgr, "watcher", "viewer")["token"]
-    with serving() as url, httpx.Client(base_url=url, timeout=60) as http:
+    with (
+        running(SERVE, check_exit=True) as (_, url),
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
         assert http.get("/healthz").status_code == 200
         assert http.get("/readyz").status_code == 200
         anonymous = http.get("/api/v1/states")

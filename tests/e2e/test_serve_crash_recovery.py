@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -22,28 +20,12 @@ from driftmgr.domain.drift_run import DriftRun
 from driftmgr.http.app import create_app
 from driftmgr.http.auth import LocalTrust
 from driftmgr.settings import Settings
-from tests.e2e.conftest import DRIFTMGR, Ran
+from tests.e2e.conftest import SERVE, Ran, running
 from tests.support.fakes import state_with_vpcs
 from tests.support.fault_proxy import Fault, FaultProxy
 
 LEASE = 10.0
 DESCRIBE_VPCS = b"Action=DescribeVpcs"
-
-
-@contextmanager
-def server(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [DRIFTMGR, "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env
-    )
-    assert process.stderr is not None
-    try:
-        line = process.stderr.readline()  # blocks until the server announces itself
-        assert "listening on" in line, line
-        yield process, line.split("listening on ", 1)[1].split()[0]
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
 
 
 @pytest.fixture
@@ -92,7 +74,7 @@ def test_after_a_kill_and_a_restart_the_run_and_its_discovery_end_within_two_lea
             "AWS_ENDPOINT_URL": proxy.url,
             "DRIFTMGR_JOB_LEASE_SECONDS": str(LEASE),
         }
-        with server(env) as (process, url):
+        with running(SERVE, env) as (process, url):
             http = httpx.Client(base_url=url, headers=headers)
             run_id = start_held_run(proxy, http, request)
             killed_discovery = http.get(f"/api/v1/drift-runs/{run_id}", timeout=30).json()[
@@ -103,7 +85,7 @@ def test_after_a_kill_and_a_restart_the_run_and_its_discovery_end_within_two_lea
         proxy.set_faults([])
         proxy.release()
 
-        with server(env) as (_, url):
+        with running(SERVE, env) as (_, url):
             restarted = time.monotonic()
             http = httpx.Client(base_url=url, headers=headers)
             run = until_finished(http, f"/api/v1/drift-runs/{run_id}")
@@ -132,7 +114,7 @@ def test_cancelling_a_run_orphaned_by_a_kill_takes_effect_at_once(
     with FaultProxy(aws, [Fault("hold", service="ec2", body_contains=DESCRIBE_VPCS)]) as proxy:
         # A lease of 10 minutes: nothing but the cancel itself can end the run in this test.
         env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "DRIFTMGR_JOB_LEASE_SECONDS": "600"}
-        with server(env) as (process, url):
+        with running(SERVE, env) as (process, url):
             http = httpx.Client(base_url=url, headers=headers)
             run_id = start_held_run(proxy, http, request)
             discovery_id = http.get(f"/api/v1/drift-runs/{run_id}", timeout=30).json()[
@@ -156,7 +138,7 @@ def test_cancelling_a_run_orphaned_by_a_kill_takes_effect_at_once(
         finally:
             services.close()
 
-        with server(env) as (_, url):  # the restart finds nothing left to do
+        with running(SERVE, env) as (_, url):  # the restart finds nothing left to do
             http = httpx.Client(base_url=url, headers=headers)
             run = until_finished(http, f"/api/v1/drift-runs/{run_id}")
             shown = until_finished(http, f"/api/v1/discoveries/{discovery_id}")
@@ -172,7 +154,7 @@ def test_sigterm_hands_a_running_job_back_and_exits_0_within_the_deadline(
     headers, request = setup
     with FaultProxy(aws, [Fault("hold", service="ec2", body_contains=DESCRIBE_VPCS)]) as proxy:
         env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "DRIFTMGR_JOB_LEASE_SECONDS": "600"}
-        with server(env) as (process, url):
+        with running(SERVE, env) as (process, url):
             http = httpx.Client(base_url=url, headers=headers)
             run_id = start_held_run(proxy, http, request)
             http.close()
@@ -186,7 +168,7 @@ def test_sigterm_hands_a_running_job_back_and_exits_0_within_the_deadline(
         proxy.set_faults([])
         proxy.release()
 
-        with server(env) as (_, url):
+        with running(SERVE, env) as (_, url):
             http = httpx.Client(base_url=url, headers=headers)
             # Handed back, not left running under a 10-minute lease: the restart runs it.
             run = until_finished(http, f"/api/v1/drift-runs/{run_id}")

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import DRIFTMGR, Ran
+from tests.e2e.conftest import SERVE, Ran, running
 
 STATES = Path(__file__).parents[1] / "data" / "terraform" / "states"
-
-
-@contextmanager
-def served(env: dict[str, str]) -> Iterator[str]:
-    process = subprocess.Popen(
-        [DRIFTMGR, "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env
-    )
-    assert process.stderr is not None
-    try:
-        line = process.stderr.readline()
-        assert "listening on" in line, line
-        yield line.split("listening on ", 1)[1].split()[0]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 def test_concurrent_imports_leave_the_highest_serial_current_and_flag_late_lower_ones(
@@ -44,7 +25,7 @@ def test_concurrent_imports_leave_the_highest_serial_current_and_flag_late_lower
     serials = list(range(100, 150))
     random.Random(13).shuffle(serials)
 
-    with served(dict(os.environ)) as url, httpx.Client(base_url=url, headers=headers) as http:
+    with running(SERVE) as (_, url), httpx.Client(base_url=url, headers=headers) as http:
 
         def post(serial: int) -> int:
             body = {

@@ -6,33 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import DRIFTMGR, Ran
+from tests.e2e.conftest import SERVE, Ran, running
 from tests.support.fakes import state_with_vpcs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[tuple[Any, str]]:
-    """A driftmgr process, once it printed ``ready`` on stderr; that line."""
-    child = subprocess.Popen([DRIFTMGR, *args], stderr=subprocess.PIPE, text=True, env=env)
-    assert child.stderr is not None
-    try:
-        line = child.stderr.readline()
-        assert ready in line, line
-        yield child, line
-    finally:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            child.wait(timeout=60)
 
 
 def test_a_job_asked_of_an_api_without_worker_is_run_by_a_worker_process(
@@ -57,8 +40,7 @@ def test_a_job_asked_of_an_api_without_worker_is_run_by_a_worker_process(
             }
         ],
     }
-    with process(["serve", "--port", "0", "--no-worker"], env, "listening on") as (_, line):
-        url = line.split("listening on ", 1)[1].split()[0]
+    with running([*SERVE, "--no-worker"], env) as (_, url):
         http = httpx.Client(base_url=url, headers=headers, timeout=90)
         accepted = http.post("/api/v1/drift-runs", json=request)
         assert accepted.status_code == 202, accepted.text
@@ -66,7 +48,7 @@ def test_a_job_asked_of_an_api_without_worker_is_run_by_a_worker_process(
         jobs = http.get("/api/v1/jobs", params={"min_position": position}).json()
         assert [(j["id"], j["status"]) for j in jobs] == [(run_id, "requested")]
 
-        with process(["worker"], env, "running jobs") as (worker, _):
+        with running(["worker"], env, ready="running jobs") as (worker, _):
             view = http.get(f"/api/v1/drift-runs/{run_id}", params={"wait": 60}).json()
             while view["status"] not in ("completed", "failed", "cancelled"):
                 view = http.get(f"/api/v1/drift-runs/{run_id}", params={"wait": 60}).json()
