@@ -6,13 +6,14 @@ imported by both."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Ran
-from tests.e2e.test_bounded_work import Server, assert_problem, serving
+from tests.e2e.conftest import SERVE, Ran, running
+from tests.e2e.test_bounded_work import Server, assert_problem
 
 LIMIT = 1 << 20  # the smallest DRIFTMGR_MAX_STATE_BYTES accepted
 
@@ -77,10 +78,10 @@ def test_a_state_over_the_limit_is_refused_alike_in_process_and_by_a_server(
 
     created = driftmgr("token", "create", "--name", "ops", "--role", "admin", "-o", "json")
     assert created.code == 0, created.stderr
-    with serving(env) as (url, pid):
+    with running(SERVE, {**os.environ, **env}) as (process, url):
         server = Server(
             url=url,
-            pid=pid,
+            pid=process.pid,
             headers={"Authorization": f"Bearer {created.json()['token']}"},
         )
         with server.client() as client:
