@@ -58,11 +58,13 @@ def test_one_holder_of_a_role_at_a_time_and_a_dead_holder_loses_it(
         assert first.try_acquire(), "a holder keeps its role"
         assert not second.try_acquire()
         assert other_role.try_acquire(), "roles are independent"
-        # The holder's connection dies (its process was killed): the role is free.
+        # The holder's connection dies (its process was killed): the role is free. The
+        # timeout makes PostgreSQL wait until the backend has exited and dropped its locks;
+        # without it the signal is only sent, and the next try can still find the lock held.
         with engine.connect() as admin:
             admin.execute(
                 sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_locks "
                     "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() "
                     "AND objid::bigint = (:key & 4294967295)"
                 ),
