@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | cksum | cut -d' 
 # Use this machine's interpreter; uv must never fetch a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast test-latest lint pytest bytecode check-lock lock tools serve bench clean
+.PHONY: demo demo-web test test-fast test-latest lint pytest bytecode check-lock lock tools serve bench clean
 
 $(UV): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,6 +31,10 @@ $(STAMP): pyproject.toml uv.lock $(UV)
 ## demo: a moto "cloud", a Terraform state, out-of-band changes, and the drift driftmgr finds
 demo: $(STAMP)
 	$(BIN)/python docs/examples/demo/aws_drift.py
+
+## demo-web: the demo, then the web dashboard on its findings (prints the URL and a token)
+demo-web: $(STAMP)
+	$(BIN)/python docs/examples/demo/aws_drift.py --serve
 
 ## test: the lock check, lint, type-check and the whole suite (what CI runs)
 test: check-lock lint pytest

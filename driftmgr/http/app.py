@@ -19,12 +19,14 @@ from driftmgr.http.audit import AuditController
 from driftmgr.http.auth import AuthConfig, ServerAuth, auth_guard, check_declared
 from driftmgr.http.context import services_of
 from driftmgr.http.contract import check_min_position, complete_contract
+from driftmgr.http.dashboard import dashboard_routes
 from driftmgr.http.discoveries import DiscoveriesController, ResourcesController
 from driftmgr.http.drift_runs import DriftRunsController
 from driftmgr.http.errors import exception_handlers, problem
 from driftmgr.http.events import STREAMS_KEY, EventsController, LiveStreams, events_socket
 from driftmgr.http.jobs import JobsController
 from driftmgr.http.limits import BlockingPool, body_limit, check_json_depth
+from driftmgr.http.me import me
 from driftmgr.http.observed import instrument
 from driftmgr.http.providers import providers
 from driftmgr.http.remediation import RemediationController
@@ -160,9 +162,11 @@ def create_app(
             WorkflowsController,
             RemediationController,
             TokensController,
+            me,
             AuditController,
             EventsController,
             events_socket,
+            *dashboard_routes(),
             *extra_routes,
         ],
         guards=[auth_guard(auth)],

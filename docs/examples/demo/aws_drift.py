@@ -7,6 +7,9 @@
 4. Change things behind Terraform's back: resize an instance, retag the VPC, open SSH to the
    world, delete a bucket, create a bucket nobody manages.
 5. `driftmgr discover` lists the account; `driftmgr drift detect` reports the drift (exit 2).
+6. With `--serve` (`make demo-web`): issue an admin token, start `driftmgr serve` on the
+   demo's store and print the dashboard's address, to look at the findings in a browser;
+   moto keeps running, so "Check drift again" works. Ctrl-C stops both.
 
 The functions here are also used by the end-to-end tests (tests/e2e), so this page and the
 tests describe the same world.
@@ -361,8 +364,55 @@ def _driftmgr(*args: str, env: dict[str, str]) -> int:
     return subprocess.run(command, env=env, check=False).returncode
 
 
-def main() -> int:
+def serve_dashboard(env: dict[str, str]) -> int:
+    """Issue a token, start `driftmgr serve` on the demo's store, print where to look, and
+    wait until Ctrl-C (or SIGTERM)."""
+    import signal
+
+    driftmgr = str(Path(sys.executable).with_name("driftmgr"))
+    issued = subprocess.run(
+        [driftmgr, "token", "create", "--name", "demo-dashboard", "--role", "admin", "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = json.loads(issued.stdout)["token"]
+    port = env.get("DRIFTMGR_DEMO_PORT", "8000")
+    server = subprocess.Popen(
+        [driftmgr, "serve", "--port", port], env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert server.stderr is not None
+    line = server.stderr.readline()  # the server announces its address once it serves
+    if "listening on " not in line:
+        print(line + server.stderr.read(), file=sys.stderr)
+        return 1
+    url = line.split("listening on ", 1)[1].split()[0]
+    print(
+        f"\nThe dashboard: {url}/\nLog in with this admin token (the demo's own, on its "
+        f"local store):\n  {token}\nCtrl-C stops the server and the moto account.",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.terminate())
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=30)
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
     import logging
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="then serve the web dashboard on the demo's store (DRIFTMGR_DEMO_PORT, 8000)",
+    )
+    args = parser.parse_args(argv)
 
     from moto.server import ThreadedMotoServer
 
@@ -403,15 +453,20 @@ def main() -> int:
         )
         _driftmgr("discover", "--provider", "aws", "--region", REGION, env=env)
         drifted = _driftmgr(*detect, env=env)
+        print(f"\nexit codes: before the changes {clean} (no drift), after {drifted} (drift found)")
+        print(
+            f"the event log and read models are in {workdir / 'store'}; e.g.\n"
+            f"  DRIFTMGR_DATA_DIR={workdir / 'store'} .venv/bin/driftmgr drift report <run id> "
+            "--output json"
+        )
+        if (clean, drifted) != (0, 2):
+            return 1
+        if args.serve:
+            return serve_dashboard(env)
+        print("to look at these findings in a browser: make demo-web")
+        return 0
     finally:
         server.stop()
-    print(f"\nexit codes: before the changes {clean} (no drift), after {drifted} (drift found)")
-    print(
-        f"the event log and read models are in {workdir / 'store'}; e.g.\n"
-        f"  DRIFTMGR_DATA_DIR={workdir / 'store'} .venv/bin/driftmgr drift report <run id> "
-        "--output json"
-    )
-    return 0 if (clean, drifted) == (0, 2) else 1
 
 
 if __name__ == "__main__":
