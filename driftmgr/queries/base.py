@@ -61,26 +61,6 @@ class ReadModels:
         self._poll_seconds = poll_seconds
         self.default_wait = default_wait
         """How long a query waits for ``min_position`` before answering "not yet"."""
-        self.memo: dict[Any, tuple[float, int, Any]] = {}
-        """Answers kept while the read models stand still (see :meth:`remembered`)."""
-
-    def remembered(self, key: Any, max_age: float) -> tuple[bool, Any]:
-        """An answer :meth:`remember` kept for ``key``, if this process's read models have
-        not moved since and it is younger than ``max_age`` seconds (the bound on what other
-        processes' projections could have changed meanwhile)."""
-        kept = self.memo.get(key)
-        if kept is None:
-            return False, None
-        at, position, value = kept
-        if position != self._progress.position or monotonic() - at > max_age:
-            del self.memo[key]
-            return False, None
-        return True, value
-
-    def remember(self, key: Any, value: Any, *, limit: int = 1024) -> None:
-        if len(self.memo) >= limit:
-            self.memo.pop(next(iter(self.memo)))  # the oldest: dicts keep insertion order
-        self.memo[key] = (monotonic(), self._progress.position, value)
 
     async def position(self) -> int:
         query = sa.select(tracking_table.c.position).where(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -108,14 +108,8 @@ async def find_active_token(read: ReadModels, secret: str) -> ActiveToken | None
     if not looks_like_token(secret):
         return None
     digest = secret_digest(secret)
-    # Every authenticated request asks this: an answer is kept while no event has been
-    # projected here since (a revocation is one) and for at most a second (a revocation
-    # projected by another process). Only found tokens are kept, so that guessing fills
-    # nothing.
-    key = ("active-token", digest)
-    found, token = read.remembered(key, max_age=1.0)
-    if found:
-        return cast(ActiveToken, token)
+    # Asked afresh on every request, never remembered: a token revoked by another process
+    # (`driftmgr token revoke` on the store) is refused from the moment that command returns.
     row = await read.one(
         sa.select(_tokens.id, _tokens.name, _tokens.role, _tokens.secret_sha256).where(
             _tokens.secret_sha256 == digest, _tokens.revoked_at.is_(None)
@@ -123,6 +117,4 @@ async def find_active_token(read: ReadModels, secret: str) -> ActiveToken | None
     )
     if row is None or not hmac.compare_digest(row.secret_sha256, digest):
         return None
-    active = ActiveToken(id=row.id, name=row.name, role=row.role)
-    read.remember(key, active)
-    return active
+    return ActiveToken(id=row.id, name=row.name, role=row.role)

@@ -118,7 +118,10 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
-    store = tmp_path_factory.mktemp("web") / "store"
+    home = tmp_path_factory.mktemp("web")
+    store, states = home / "store", home / "states"
+    states.mkdir()
+    tfstate = states / "terraform.tfstate"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DRIFTMGR_"))},
         "AWS_ENDPOINT_URL": f"http://{host}:{port}",
@@ -129,6 +132,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "DRIFTMGR_DATA_DIR": str(store),
         "DRIFTMGR_ACTOR": "web@test",
+        # The server reads (and, applying a plan, writes) only states under these.
+        "DRIFTMGR_STATE_ROOTS": str(states),
     }
     try:
         tokens = {role: _token(env, role) for role in ROLES}
@@ -140,13 +145,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
             state = demo.terraform_state(world)
             with running(SERVE, env) as served:
                 backend = Backend(served.url, tokens, env)
-                imported = backend.post(
-                    "/api/v1/states",
-                    {
-                        "source": "tfstate:///srv/web/terraform.tfstate",
-                        "content": json.dumps(state),
-                    },
-                )
+                tfstate.write_text(json.dumps(state))
+                imported = backend.post("/api/v1/states", {"source": str(tfstate)})
                 state_id = str(imported["id"])
                 backend.ids["state"] = state_id
                 backend.ids["clean_run"] = backend.detect(state_id)
@@ -155,13 +155,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
                 # A second version of the state, for the comparison view.
                 state["serial"] = state.get("serial", 1) + 1
                 state["resources"] = [r for r in state["resources"] if r["type"] != "aws_iam_role"]
-                backend.post(
-                    "/api/v1/states",
-                    {
-                        "source": "tfstate:///srv/web/terraform.tfstate",
-                        "content": json.dumps(state),
-                    },
-                )
+                tfstate.write_text(json.dumps(state))
+                backend.post("/api/v1/states", {"source": str(tfstate)})
                 backend.ids["drift_run"] = backend.detect(state_id)
                 backend.finished_run(backend.ids["drift_run"])
                 plan = backend.post(

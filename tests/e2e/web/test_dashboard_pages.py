@@ -252,3 +252,49 @@ def test_a_report_of_ten_thousand_findings_renders_in_under_a_second(
     page.get_by_role("button", name="Next").click()
     page.get_by_text(f"Showing 101–200 of {total} findings").wait_for()
     dashboard.screenshot("drift-viewer-10k")
+
+
+def _new_plan(backend: Backend) -> str:
+    plan = backend.post("/api/v1/remediation-plans", {"drift_run_id": backend.ids["drift_run"]})
+    backend.get(f"/api/v1/remediation-plans/{plan['id']}", min_position=plan["position"])
+    return str(plan["id"])
+
+
+def test_rejecting_a_plan_needs_a_reason_and_records_it(login: Any, backend: Backend) -> None:
+    plan_id = _new_plan(backend)
+    approver = login("approver")
+    page = approver.open(f"#/remediation/{plan_id}", page="remediation")
+    page.get_by_role("button", name="Reject").click()
+    assert "Say why" in page.get_by_role("alert").inner_text()
+    assert backend.get(f"/api/v1/remediation-plans/{plan_id}")["status"] == "planned"
+    page.get_by_label("Reason (required to reject)").fill("not during the freeze")
+    page.get_by_role("button", name="Reject").click()
+    page.get_by_text("Rejected: recorded.").wait_for()
+    after = backend.get(f"/api/v1/remediation-plans/{plan_id}")
+    assert (after["status"], after["decision_reason"]) == ("rejected", "not during the freeze")
+    assert page.get_by_role("button", name="Approve").count() == 0
+
+
+def test_an_approved_plan_is_applied_and_rolled_back_from_the_page(
+    login: Any, backend: Backend
+) -> None:
+    plan_id = _new_plan(backend)
+    decided = backend.post(f"/api/v1/remediation-plans/{plan_id}/approve", {}, role="approver")
+    operator = login("operator")
+    page = operator.open(f"#/remediation/{plan_id}?at={decided['position']}", page="remediation")
+    page.get_by_role("button", name="Apply").click()
+    # The job runs in the server's worker; the page follows its events to the end.
+    page.wait_for_selector('[data-status="applied"], [data-status="failed"]', timeout=120_000)
+    applied = backend.get(f"/api/v1/remediation-plans/{plan_id}")
+    assert applied["status"] in ("applied", "failed")
+    assert page.locator(f'[data-status="{applied["status"]}"]').count() == 1
+    timeline = page.get_by_role("list", name="Timeline").inner_text()
+    assert all(event["event"] in timeline for event in applied["timeline"])
+    operator.screenshot("remediation-applied")
+    page.get_by_label("I know some actions cannot be undone (deleted objects stay deleted)").check()
+    page.get_by_role("button", name="Roll back").click()
+    page.wait_for_selector(
+        '[data-status="rolled_back"], [data-status="rollback_failed"]', timeout=120_000
+    )
+    rolled = backend.get(f"/api/v1/remediation-plans/{plan_id}")
+    assert rolled["status"] in ("rolled_back", "rollback_failed")

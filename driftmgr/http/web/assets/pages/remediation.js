@@ -99,7 +99,9 @@ async function showPlan(ctx, planId) {
         ),
       );
     }
-    if (can("command") && ["applied", "failed", "rollback_failed"].includes(status)) {
+    // Something to undo: a plan applied, or one that failed after changing something.
+    const changed = plan.actions.some((a) => a.outcome?.status === "applied" && a.rollback?.status !== "rolled_back");
+    if (can("command") && (status === "applied" || (["failed", "rollback_failed"].includes(status) && changed))) {
       const acknowledge = h("input", { type: "checkbox", name: "acknowledge_irreversible" });
       parts.push(
         h("div.filters", {},
