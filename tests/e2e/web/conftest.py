@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -145,6 +146,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
             state = demo.terraform_state(world)
             with running(SERVE, env) as served:
                 backend = Backend(served.url, tokens, env)
+                BACKEND_ORIGIN[0] = served.url.rstrip("/")
                 tfstate.write_text(json.dumps(state))
                 imported = backend.post("/api/v1/states", {"source": str(tfstate)})
                 state_id = str(imported["id"])
@@ -219,6 +221,20 @@ class Dashboard:
         return [v for v in violations if v.get("impact") in ("serious", "critical")]
 
 
+def stay_home(route: Any, problems: list[str]) -> None:
+    """Let requests to the backend through; refuse and note any other."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(route.request.url))
+    if origin == BACKEND_ORIGIN[0]:
+        route.continue_()
+    else:
+        problems.append(f"asked another origin: {route.request.url}")
+        route.abort()
+
+
+#: The seeded backend's origin, set when it starts (one per test process).
+BACKEND_ORIGIN: list[str] = [""]
+
+
 @pytest.fixture
 def login(browser: Any, backend: Backend) -> Iterator[Any]:
     """login(role) → a Dashboard tab logged in with that role's token, as a user does."""
@@ -228,6 +244,8 @@ def login(browser: Any, backend: Backend) -> Iterator[Any]:
     def open_as(role: str = "admin") -> Dashboard:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         contexts.append(context)
+        # The dashboard works with no outside network: it asks nothing of another origin.
+        context.route("**/*", lambda route: stay_home(route, problems))
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on(
