@@ -50,6 +50,13 @@ def test_the_dashboard_shows_the_latest_run_and_recent_runs(login: Any, backend:
     page = dashboard.page
     runs = backend.get("/api/v1/drift-runs", limit=50)
     latest = next(r for r in runs if r["status"] == "completed")
+    planned = backend.get("/api/v1/remediation-plans", status="planned", limit=200)
+    waiting = [p for p in planned if p["requires_approval"]]
+    note = page.locator("[data-waiting]")
+    if waiting:
+        assert note.inner_text().startswith(f"{len(waiting)} remediation plan")
+    else:
+        assert note.count() == 0
     for metric in ("modified", "missing", "unmanaged", "in_sync"):
         card = page.locator(f'[data-metric="{metric}"] .value')
         assert card.inner_text() == str(latest["summary"][metric]), metric
@@ -69,6 +76,14 @@ def test_a_running_drift_run_shows_live_progress_and_completes_without_a_reload(
     regions = [REGION, "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
     body = {"provider": "aws", "regions": regions, "state_ids": [backend.ids["state"]]}
     run_id = backend.post("/api/v1/drift-runs", body, role="operator")["id"]
+    # A second tab shows the same run in the Drift Viewer while it runs.
+    viewer = login("viewer")
+    viewer.open(f"#/drift/{run_id}", page="drift")
+    assert (
+        viewer.page.get_by_text("This run is running").count()
+        + viewer.page.get_by_text("This run is requested").count()
+        == 1
+    )
 
     progress = page.locator(f'[data-progress="{run_id}"]')
     progress.wait_for(timeout=60_000)
@@ -87,6 +102,9 @@ def test_a_running_drift_run_shows_live_progress_and_completes_without_a_reload(
     row.get_by_text("completed").wait_for(timeout=120_000)
     assert page.evaluate("window.__sameDocument") is True
     assert backend.finished_run(run_id)["status"] == "completed"
+    # The viewer turned into the run's report by itself.
+    total = backend.get(f"/api/v1/drift-runs/{run_id}/findings", limit=1)["total"]
+    viewer.page.get_by_text(f"of {total} findings").wait_for(timeout=30_000)
 
 
 def test_the_drift_viewer_filters_and_shows_expected_and_actual_side_by_side(
@@ -104,6 +122,12 @@ def test_the_drift_viewer_filters_and_shows_expected_and_actual_side_by_side(
     page.get_by_label("Kind").select_option("modified")
     page.wait_for_selector("main:not([data-busy])")
     modified = [d for d in report["drifts"] if d["kind"] == "modified"]
+    assert rows.count() == len(modified)
+    # The address keeps the view: a reload shows the same filtered findings.
+    assert "kind=modified" in page.url
+    page.reload()
+    dashboard.wait_ready("drift")
+    assert page.get_by_label("Kind").input_value() == "modified"
     assert rows.count() == len(modified)
     assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.kind)")) == {"modified"}
 

@@ -11,7 +11,10 @@ const KINDS = [
   ["unmanaged", "#1d4ed8"],
 ];
 const PROGRESS_EVENTS = new Set(["ServiceScanned", "ServiceUnobserved"]);
-const REFRESH_EVENTS = new Set(["Requested", "Started", "Completed", "Failed", "Cancelled", "Requeued"]);
+const REFRESH_EVENTS = new Set([
+  "Requested", "Started", "Completed", "Failed", "Cancelled", "Requeued",
+  "Planned", "Approved", "Rejected", "ApplyRequested", "ApplyFinished",
+]);
 
 function percent(value) {
   return `${Math.round(value * 10) / 10}%`;
@@ -64,6 +67,9 @@ function chart(runs) {
   svg.append(el("line", { x1: pad, y1: height, x2: width, y2: height, stroke: "#4a5260" }));
   svg.append(el("text", { x: 0, y: 12, "font-size": 11, fill: "#1b1f24" }, String(max)));
   svg.append(el("text", { x: 0, y: height, "font-size": 11, fill: "#1b1f24" }, "0"));
+  // Coverage has its own scale, on the right: 0 to 100 %.
+  svg.append(el("text", { x: width, y: 12, "font-size": 11, fill: "#1b1f24", "text-anchor": "end" }, "100 %"));
+  svg.append(el("text", { x: width, y: height - 2, "font-size": 11, fill: "#1b1f24", "text-anchor": "end" }, "0 %"));
   done.forEach((run, i) => {
     let y = height;
     for (const [kind, colour] of KINDS) {
@@ -87,8 +93,9 @@ function chart(runs) {
   const legend = h(
     "div.legend",
     {},
+    h("span", { text: "Findings per run (left scale):" }),
     KINDS.map(([kind]) => h("span", {}, h("span.swatch", { class: `sw-${kind}` }), kind)),
-    h("span", {}, h("span.swatch", { class: "sw-coverage" }), "coverage (%, dashed line)"),
+    h("span", {}, h("span.swatch", { class: "sw-coverage" }), "coverage (dashed line, right scale)"),
   );
   const figures = h(
     "details",
@@ -173,7 +180,7 @@ export async function render(ctx) {
       table(
         "Jobs in progress",
         [
-          { label: "Job", cell: (j) => (j.kind === "drift" ? h("a", { href: `#/drift/${j.id}`, text: shortId(j.id) }) : shortId(j.id)) },
+          { label: "Job", cell: (j) => (j.kind === "DriftRun" ? h("a", { href: `#/drift/${j.id}`, text: shortId(j.id) }) : shortId(j.id)) },
           { label: "Kind", cell: (j) => j.kind },
           { label: "Status", cell: (j) => badge(j.status) },
           { label: "Attempt", cell: (j) => String(j.attempt) },
@@ -199,14 +206,20 @@ export async function render(ctx) {
   let lastJobs = [];
   async function refresh(minPosition) {
     const params = minPosition ? { min_position: minPosition } : {};
-    const [runs, jobs] = await Promise.all([
+    const [runs, jobs, waiting] = await Promise.all([
       get("/api/v1/drift-runs", { limit: 50, ...params }),
       get("/api/v1/jobs", { limit: 100, ...params }),
+      get("/api/v1/remediation-plans", { status: "planned", limit: 200, ...params }),
     ]);
     if (!ctx.isCurrent()) return;
     latest = runs.find((r) => r.status === "completed") || null;
     lastJobs = jobs;
-    fill(top, cards(latest), chart(runs));
+    const approvals = waiting.filter((p) => p.requires_approval);
+    const waitingNote = approvals.length
+      ? h("p.notice", { dataset: { waiting: approvals.length } },
+          h("a", { href: "#/remediation?status=planned", text: `${approvals.length} remediation plan${approvals.length === 1 ? "" : "s"} waiting for approval` }))
+      : null;
+    fill(top, waitingNote, cards(latest), chart(runs));
     fill(runsBox, h("h2", { text: "Recent runs" }), runsTable(runs));
     jobsTable(jobs);
   }

@@ -148,7 +148,16 @@ export async function render(ctx) {
     return [main, detail];
   }
 
+  function remember() {
+    const search = new URLSearchParams(
+      Object.entries({ ...filters, offset: offset || "" }).filter(([, v]) => v !== ""),
+    ).toString();
+    // replaceState: the address follows the view without a new render or history entry.
+    history.replaceState(null, "", `#/drift/${encodeURIComponent(runId)}${search ? `?${search}` : ""}`);
+  }
+
   async function load(prefetched) {
+    if (!prefetched) remember();
     main.dataset.busy = "1";
     try {
       const page = prefetched ? await prefetched : await findings(runId, filters, offset);
@@ -239,8 +248,17 @@ export async function render(ctx) {
     filterBox,
     listBox,
   );
-  if (run.status !== "completed") {
+  if (run.status === "requested" || run.status === "running") {
     listBox.append(h("p.muted", { text: `This run is ${run.status}: its findings appear once it completes.` }));
+    // Followed live: the page shows the report as soon as the run ends.
+    return ctx.live.subscribe((event) => {
+      if (event.aggregate_id === runId && ["Completed", "Failed", "Cancelled"].includes(event.event_type)) {
+        navigate("drift", [runId], { ...filters, at: event.position });
+      }
+    });
+  }
+  if (run.status !== "completed") {
+    listBox.append(h("p.muted", { text: `This run is ${run.status}: it has no findings.` }));
     return;
   }
   await load(firstPage);
