@@ -237,13 +237,7 @@ def big_run(backend: Backend) -> Iterator[str]:
         "/api/v1/states",
         {"source": "tfstate:///srv/web/big.tfstate", "content": json.dumps(_big_state(BIG))},
     )
-    body = {
-        "provider": "aws",
-        "regions": [REGION],
-        "state_ids": [str(imported["id"])],
-        "resource_types": ["aws_s3_bucket"],
-    }
-    run_id = backend.post("/api/v1/drift-runs", body)["id"]
+    run_id = backend.detect(str(imported["id"]), resource_types=["aws_s3_bucket"])
     run = backend.finished_run(run_id)
     assert run["summary"]["missing"] == BIG
     yield run_id

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.web.conftest import REGION, Backend
+from tests.e2e.web.conftest import Backend
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -37,13 +37,7 @@ def test_markup_in_a_state_and_its_findings_is_shown_as_text_and_never_runs(
     }
     source = f"tfstate:///srv/{PAYLOAD}.tfstate"
     imported = backend.post("/api/v1/states", {"source": source, "content": json.dumps(state)})
-    body = {
-        "provider": "aws",
-        "regions": [REGION],
-        "state_ids": [str(imported["id"])],
-        "resource_types": ["aws_s3_bucket"],
-    }
-    run_id = backend.post("/api/v1/drift-runs", body)["id"]
+    run_id = backend.detect(str(imported["id"]), resource_types=["aws_s3_bucket"])
     backend.finished_run(run_id)
 
     dashboard = login("admin")
