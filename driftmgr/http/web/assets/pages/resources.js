@@ -8,7 +8,7 @@ import { announce, field, fill, h, heading, problem, table } from "../dom.js";
 
 const PAGE_SIZE = 100;
 const FILTERS = [
-  ["provider", "Provider", "aws, azure, gcp, digitalocean"],
+  ["provider", "Provider", "aws, azurerm, google or digitalocean"],
   ["type", "Type", "A Terraform type: aws_instance"],
   ["region", "Region", "us-east-1, or global"],
   ["tag", "Tag", "Key=Value"],
@@ -59,6 +59,17 @@ export async function render(ctx) {
   const inputs = Object.fromEntries(
     FILTERS.map(([key]) => [key, h("input", { type: "text", name: key, value: filters[key], autocomplete: "off", spellcheck: "false" })]),
   );
+  // Suggestions from what this server scans: its providers and their types.
+  const scanned = await get("/api/v1/providers");
+  const suggestions = {
+    provider: Object.keys(scanned),
+    type: Object.values(scanned).flatMap((p) => p.types),
+  };
+  const lists = Object.entries(suggestions).map(([key, values]) => {
+    const list = h("datalist", { id: `resources-${key}-list` }, values.map((value) => h("option", { value })));
+    inputs[key].setAttribute("list", list.id);
+    return list;
+  });
   const listBox = h("div", { id: "inventory" });
 
   const remember = () => {
@@ -199,6 +210,7 @@ export async function render(ctx) {
     heading("Resource Manager"),
     h("p.muted", { text: "What discovery last saw in the cloud (the inventory cache), with how long ago." }),
     form,
+    lists,
     listBox,
   );
   return undefined;
