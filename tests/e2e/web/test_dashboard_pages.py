@@ -189,7 +189,15 @@ def test_pages_and_buttons_follow_the_tokens_role(login: Any, backend: Backend) 
     assert page.get_by_role("button", name="Plan remediation").count() == 0
 
     operator = login("operator")
-    assert operator.page.get_by_role("button", name="Check drift again").is_visible()
+    with operator.page.expect_response(
+        lambda r: r.url.endswith("/api/v1/drift-runs") and r.request.method == "POST"
+    ) as requested:
+        operator.page.get_by_role("button", name="Check drift again").click()
+    run_id = requested.value.json()["id"]
+    # The new run shows up among the recent runs without a reload.
+    recent = operator.page.get_by_role("table", name="Recent drift runs")
+    recent.get_by_role("link", name=short(run_id)).wait_for()
+    assert backend.finished_run(run_id)["requested_by"] == "token:web-operator"
     operator.open(f"#/drift/{backend.ids['drift_run']}", page="drift")
     assert operator.page.get_by_role("button", name="Plan remediation").is_visible()
     assert operator.page.get_by_role("link", name="Audit").count() == 0
