@@ -60,8 +60,20 @@ def to_payload(state: dict[str, Any]) -> dict[str, Any]:
 
 def redact_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` with every secret hidden (see the module's rules)."""
+    counts = _counts_by_type(payload)
     shown: dict[str, Any] = redact_value(_walk(payload))
+    if counts is not None:
+        # Keyed by resource type: a count of aws_iam_access_key objects is no secret,
+        # though the generic rules read the name as one.
+        shown["resource_counts"] = counts
     return shown
+
+
+def _counts_by_type(payload: dict[str, Any]) -> dict[str, int] | None:
+    counts = payload.get("resource_counts")
+    if isinstance(counts, dict) and all(type(n) is int for n in counts.values()):
+        return counts
+    return None
 
 
 def _walk(value: Any) -> Any:
