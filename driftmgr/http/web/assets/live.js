@@ -31,11 +31,16 @@ export async function start() {
   stop();
   controller = new AbortController();
   const { signal } = controller;
-  // Start at the log's present: pages load what is there now, the stream tells what comes.
-  position = (await get("/healthz")).log_position;
   let failures = 0;
+  let present = null;
   while (!signal.aborted) {
     try {
+      // Start at the log's present: pages load what is there now, the stream tells what
+      // comes. Once known, a reconnection resumes from the last event seen.
+      if (present === null) {
+        present = (await get("/healthz")).log_position;
+        position = present;
+      }
       setIndicator("live");
       position = await streamEvents(
         position,
