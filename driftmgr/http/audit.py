@@ -60,6 +60,17 @@ EventType = Annotated[
     ),
 ]
 
+Before = Annotated[
+    int | None,
+    QueryParameter(
+        ge=0,
+        le=2**53 - 1,
+        description="Newest first: only events before this log position (exclusive); pass "
+        "the answer's next as before for older ones. With after too: the events between them",
+        schema_extra={"minimum": 0},
+    ),
+]
+
 
 class AuditController(Controller):
     path = "/api/v1/audit"
@@ -69,8 +80,8 @@ class AuditController(Controller):
         "/events",
         permission="audit",
         sync_to_thread=True,
-        summary="The audit log: recorded events, filtered, paged by log position "
-        "(GetAuditLogQuery)",
+        summary="The audit log: recorded events, filtered, paged by log position: oldest "
+        "first after a position, or newest first before one (GetAuditLogQuery)",
     )
     def events(
         self,
@@ -83,6 +94,7 @@ class AuditController(Controller):
         event_type: EventType = None,
         correlation_id: FromQuery[UUID | None] = None,
         after: Offset = 0,
+        before: Before = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
     ) -> AuditPage:
         query = GetAuditLogQuery(
@@ -94,6 +106,7 @@ class AuditController(Controller):
             event_type=event_type,
             correlation_id=correlation_id,
             after=after,
+            before=before,
             limit=limit,
         )
         try:

@@ -6,10 +6,20 @@ handled), a page of notifications at a time, never the whole log: filters on the
 and event type go to the database as topics, filters on the aggregate id are checked before
 an event is decrypted, the rest (actor, correlation id, time) after.
 
-Paging is by log position: ``after`` (exclusive) and ``limit``; the answer's ``next`` is the
-position to pass as ``after`` for the rest, ``None`` once the end of the log (as it was when
-the page was read) is reached. A page scans at most :data:`SCAN_BUDGET` events, so a filter
-matching little answers in bounded time with fewer than ``limit`` events and a ``next``.
+Paging is by log position, ``limit`` events a page at most:
+
+- Oldest first: ``after`` (exclusive). ``next`` is the position to pass as ``after`` for the
+  rest, ``None`` once the end of the log (as it was when the page was read) is reached. A
+  page reads at most :data:`SCAN_BUDGET` events.
+- Newest first: ``before`` (exclusive), for readers who start from the present (the
+  dashboard). ``next`` is the position to pass as ``before`` for older events, ``None`` once
+  the start of the log (or ``after``, when both are given: a range) is reached. The recorder
+  reads forward only, so the log is read in windows of positions walking backwards, each
+  small enough to read whole; a page covers at most :data:`SCAN_BUDGET` positions, which
+  also bounds it when the database filters the types and most positions match nothing.
+
+Either way a filter matching little answers in bounded time with fewer than ``limit``
+events (maybe none) and a ``next``.
 """
 
 from __future__ import annotations
@@ -45,7 +55,7 @@ __all__ = [
 
 #: Most events one page answers.
 MAX_LIMIT = 1000
-#: Most events one page reads from the log, matching or not.
+#: Most events one page reads from the log, matching or not (newest first: most positions).
 SCAN_BUDGET = 50_000
 _CHUNK = 500
 _TYPE_CACHE = 4096
@@ -69,6 +79,8 @@ class GetAuditLogQuery(msgspec.Struct, frozen=True, kw_only=True):
     correlation_id: UUID | None = None
     after: int = 0
     """Only events after this log position."""
+    before: int | None = None
+    """Only events before this log position, newest first (with ``after``: a range)."""
     limit: int = 100
 
 
@@ -89,7 +101,8 @@ class AuditRecord(msgspec.Struct, frozen=True, kw_only=True):
 class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
     events: list[AuditRecord]
     next: int | None
-    """Pass as ``after`` for the next page; None when the end of the log was reached."""
+    """Pass as ``after`` (as ``before`` when the page was asked ``before``) for the next page;
+    None when the end (the start) of the log was reached."""
 
 
 # --- what the log's topics mean ---------------------------------------------------------
@@ -211,6 +224,8 @@ class AuditLog:
         since, until = _utc(query.since), _utc(query.until)
         recorder = self._app.recorder
         end = recorder.max_notification_id() or 0  # later events wait for the next page
+        if query.before is not None:
+            return self._page_back(query, query.before, limit, topics, since, until, end)
         records: list[AuditRecord] = []
         position = max(0, query.after)
         scanned = 0
@@ -234,6 +249,42 @@ class AuditLog:
                     records.append(record)
                     if len(records) == limit:
                         return AuditPage(events=records, next=position if position < end else None)
+        return AuditPage(events=records, next=None)
+
+    def _page_back(
+        self,
+        query: GetAuditLogQuery,
+        before: int,
+        limit: int,
+        topics: list[str],
+        since: datetime | None,
+        until: datetime | None,
+        end: int,
+    ) -> AuditPage:
+        """The newest first page: windows of at most ``_CHUNK`` positions, from the top down.
+        A window holds at most as many events as positions, so one read has all of it."""
+        floor = max(0, query.after)  # positions above it are read
+        top = min(before - 1, end)  # the highest position still to read
+        records: list[AuditRecord] = []
+        covered = 0
+        while top > floor:
+            if covered >= SCAN_BUDGET:
+                return AuditPage(events=records, next=top + 1)
+            bottom = max(floor + 1, top - min(_CHUNK, SCAN_BUDGET - covered) + 1)
+            window = self._app.recorder.select_notifications(
+                start=bottom, limit=top - bottom + 1, stop=top, topics=topics
+            )
+            covered += top - bottom + 1
+            for notification in reversed(window):
+                record = self._match(notification, query, since, until)
+                if record is not None:
+                    records.append(record)
+                    if len(records) == limit:
+                        position = record.position
+                        return AuditPage(
+                            events=records, next=position if position > floor + 1 else None
+                        )
+            top = bottom - 1
         return AuditPage(events=records, next=None)
 
     def _match(

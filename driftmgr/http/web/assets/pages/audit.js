@@ -1,13 +1,11 @@
 // Audit: who did what, when, read from the event log itself, newest first; and the server's
-// check of the log's hash chain. The API pages forward by log position (after, next), so the
-// newest page is found by reading back from the log's head in widening windows.
+// check of the log's hash chain. The API pages newest first before a log position (before,
+// next) and oldest first after one (after, next).
 
 import { ApiError, get } from "../api.js";
 import { announce, badge, field, fill, h, heading, problem, select, shortId, table, time } from "../dom.js";
 
 const PAGE_SIZE = 50;
-/** The most events one request may answer (the API's MAX_LIMIT). */
-const MAX_LIMIT = 1000;
 const NEEDS_AUDIT =
   "This page needs the audit permission: ask an admin for a token with the auditor or admin role (driftmgr token create --role auditor).";
 
@@ -32,28 +30,17 @@ function isoOf(local) {
 
 /**
  * The `size` newest events before position `before` (exclusive) that match the filters,
- * oldest first, and whether older ones exist. Reads the window of positions just before
- * `before`, widening it eightfold until it holds enough or reaches the log's start.
+ * newest first, and whether older ones exist (one more is asked for, to know).
  */
 async function pageBefore(filters, before, size) {
-  let span = size;
+  const found = [];
+  let cursor = before;
   for (;;) {
-    const after = Math.max(0, before - 1 - span);
-    const found = [];
-    let cursor = after;
-    for (;;) {
-      const limit = Math.min(MAX_LIMIT, Math.max(size, before - 1 - cursor));
-      const page = await get("/api/v1/audit/events", { ...filters, after: cursor, limit });
-      for (const event of page.events) if (event.position < before) found.push(event);
-      if (found.length > size) found.splice(0, found.length - size - 1); // keep one more: "older exist"
-      const last = page.events.length ? page.events[page.events.length - 1].position : cursor;
-      if (page.next === null || page.next === undefined || page.next >= before - 1 || last >= before - 1) break;
-      cursor = page.next;
-    }
-    if (found.length > size) return { events: found.slice(1), older: true };
-    if (after === 0) return { events: found, older: false };
-    if (found.length === size) return { events: found, older: true };
-    span *= 8;
+    const page = await get("/api/v1/audit/events", { ...filters, before: cursor, limit: size + 1 - found.length });
+    found.push(...page.events);
+    if (found.length > size) return { events: found.slice(0, size), older: true };
+    if (page.next === null || page.next === undefined) return { events: found, older: false };
+    cursor = page.next; // a page cut short by the server's scan budget: read on
   }
 }
 
@@ -110,7 +97,7 @@ export async function render(ctx) {
 
   const show = (page) => {
     shown = page;
-    const events = [...page.events].reverse();
+    const { events } = page;
     const range = events.length
       ? `Positions ${events[events.length - 1].position}–${events[0].position}, newest first`
       : "No event matches";
@@ -173,15 +160,15 @@ export async function render(ctx) {
       const { events } = shown;
       if (!events.length) return latest();
       if (direction === "older") {
-        const { events: older, older: more } = await pageBefore(query(), events[0].position, PAGE_SIZE);
+        const { events: older, older: more } = await pageBefore(query(), events[events.length - 1].position, PAGE_SIZE);
         return { events: older, older: more, newer: true };
       }
-      const { events: newer, newer: more } = await pageAfter(query(), events[events.length - 1].position, PAGE_SIZE);
+      const { events: newer, newer: more } = await pageAfter(query(), events[0].position, PAGE_SIZE);
       if (!newer.length) {
         announce("No newer event.");
         return { ...shown, newer: false };
       }
-      return { events: newer, older: true, newer: more };
+      return { events: newer.reverse(), older: true, newer: more };
     });
   }
 
