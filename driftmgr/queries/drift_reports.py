@@ -146,10 +146,8 @@ async def _row(read: ReadModels, run_id: UUID) -> Any:
     return row
 
 
-def _view(row: Any, summary: Any = None) -> DriftRunView:
-    """``summary``: the report's summary as stored, when the row was read without its body."""
-    if summary is None and "body" in row._fields:
-        summary = (row.body or {}).get("summary")
+def _view(row: Any, summary: Any) -> DriftRunView:
+    """``summary``: the report's summary as stored (the row is read without its body)."""
     return DriftRunView(
         id=row.id,
         status=_contract_status(row.status),

@@ -47,7 +47,10 @@ function cards(run) {
 function chart(runs) {
   const done = runs.filter((r) => r.summary).slice(0, 30).reverse();
   const section = h("section.chart", { "aria-labelledby": "chart-h" }, h("h2", { id: "chart-h", text: "Coverage and drift over time" }));
-  if (!done.length) return append(section, h("p.empty", { text: "No completed runs yet." }));
+  if (!done.length) {
+    section.append(h("p.empty", { text: "No completed runs yet." }));
+    return section;
+  }
   const width = 720;
   const height = 180;
   const pad = 28;
@@ -111,12 +114,8 @@ function chart(runs) {
       [...done].reverse(),
     ),
   );
-  return append(section, h("div", {}, svg), legend, figures);
-}
-
-function append(el, ...children) {
-  for (const child of children) if (child) el.append(child);
-  return el;
+  section.append(h("div", {}, svg), legend, figures);
+  return section;
 }
 
 function runsTable(runs) {
