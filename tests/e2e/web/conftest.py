@@ -1,6 +1,6 @@
 """The web dashboard in a real headless Chromium (Debian's package, driven by Playwright).
 
-One seeded backend per test session: a moto "AWS account" of its own (the other tests
+One seeded backend while this package's tests run: a moto "AWS account" of its own (the other tests
 reset the shared one), the demo's world applied to it and drifted, a real ``driftmgr
 serve`` on a fresh store, tokens of every role, two drift runs, a remediation plan awaiting
 approval. Tests read what they check from the same API the page uses, so nothing is
@@ -112,7 +112,7 @@ def _token(env: dict[str, str], role: str) -> str:
     return secret
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     from demo import aws_drift as demo  # docs/examples/demo: the demo's world
 
@@ -138,43 +138,47 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     }
     try:
         tokens = {role: _token(env, role) for role in ROLES}
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in env.items():
-                if name.startswith("AWS_"):
-                    patch.setenv(name, value)
-            world = demo.apply("web")
-            state = demo.terraform_state(world)
-            with running(SERVE, env) as served:
-                backend = Backend(served.url, tokens, env)
-                BACKEND_ORIGIN[0] = served.url.rstrip("/")
-                tfstate.write_text(json.dumps(state))
-                imported = backend.post("/api/v1/states", {"source": str(tfstate)})
-                state_id = str(imported["id"])
-                backend.ids["state"] = state_id
-                backend.ids["clean_run"] = backend.detect(state_id)
-                backend.finished_run(backend.ids["clean_run"])
-                backend.ids["expected"] = demo.drift_out_of_band(world)
-                # A second version of the state, for the comparison view.
-                state["serial"] = state.get("serial", 1) + 1
-                state["resources"] = [r for r in state["resources"] if r["type"] != "aws_iam_role"]
-                tfstate.write_text(json.dumps(state))
-                backend.post("/api/v1/states", {"source": str(tfstate)})
-                backend.ids["drift_run"] = backend.detect(state_id)
-                backend.finished_run(backend.ids["drift_run"])
-                plan = backend.post(
-                    "/api/v1/remediation-plans", {"drift_run_id": backend.ids["drift_run"]}
-                )
-                backend.ids["plan"] = str(plan["id"])
-                backend.get(
-                    f"/api/v1/remediation-plans/{plan['id']}", min_position=plan["position"]
-                )
-                yield backend
+        with running(SERVE, env) as served:
+            backend = Backend(served.url, tokens, env)
+            # The demo's boto3 clients read AWS_* from this process's environment: set for
+            # the seeding only, so the tests that share this worker see their own.
+            with pytest.MonkeyPatch.context() as patch:
+                for name, value in env.items():
+                    if name.startswith("AWS_"):
+                        patch.setenv(name, value)
+                _seed(backend, demo, tfstate)
+            yield backend
     finally:
         moto.stop()
 
 
-@pytest.fixture(scope="session")
+def _seed(backend: Backend, demo: Any, tfstate: Path) -> None:
+    """The demo's world, a state of it in two versions, a clean and a drifted run, a plan."""
+    world = demo.apply("web")
+    state = demo.terraform_state(world)
+    tfstate.write_text(json.dumps(state))
+    imported = backend.post("/api/v1/states", {"source": str(tfstate)})
+    state_id = str(imported["id"])
+    backend.ids["state"] = state_id
+    backend.ids["clean_run"] = backend.detect(state_id)
+    backend.finished_run(backend.ids["clean_run"])
+    backend.ids["expected"] = demo.drift_out_of_band(world)
+    # A second version of the state, for the comparison view.
+    state["serial"] = state.get("serial", 1) + 1
+    state["resources"] = [r for r in state["resources"] if r["type"] != "aws_iam_role"]
+    tfstate.write_text(json.dumps(state))
+    backend.post("/api/v1/states", {"source": str(tfstate)})
+    backend.ids["drift_run"] = backend.detect(state_id)
+    backend.finished_run(backend.ids["drift_run"])
+    plan = backend.post("/api/v1/remediation-plans", {"drift_run_id": backend.ids["drift_run"]})
+    backend.ids["plan"] = str(plan["id"])
+    backend.get(f"/api/v1/remediation-plans/{plan['id']}", min_position=plan["position"])
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """Package-scoped, like the backend: Playwright's sync API keeps an event loop running
+    in this thread while it is open, and tests outside this package call ``asyncio.run``."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -221,18 +225,14 @@ class Dashboard:
         return [v for v in violations if v.get("impact") in ("serious", "critical")]
 
 
-def stay_home(route: Any, problems: list[str]) -> None:
+def stay_home(route: Any, home: str, problems: list[str]) -> None:
     """Let requests to the backend through; refuse and note any other."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(route.request.url))
-    if origin == BACKEND_ORIGIN[0]:
+    if origin == home.rstrip("/"):
         route.continue_()
     else:
         problems.append(f"asked another origin: {route.request.url}")
         route.abort()
-
-
-#: The seeded backend's origin, set when it starts (one per test process).
-BACKEND_ORIGIN: list[str] = [""]
 
 
 @pytest.fixture
@@ -245,7 +245,7 @@ def login(browser: Any, backend: Backend) -> Iterator[Any]:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         contexts.append(context)
         # The dashboard works with no outside network: it asks nothing of another origin.
-        context.route("**/*", lambda route: stay_home(route, problems))
+        context.route("**/*", lambda route: stay_home(route, backend.url, problems))
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on(
